@@ -15,6 +15,30 @@ program
     await serve(loadConfig());
   });
 
+program
+  .command('probe')
+  .description('probe one host once and print what it reports (no database needed)')
+  .argument('<destination>', 'user@host[:port]')
+  .option('-i, --identity <file>', 'private key file (default: ssh-agent)')
+  .option('--sudo', 'run the allowlisted root commands through sudo -n')
+  .option('--host-key-policy <policy>', 'strict | accept-new | off', 'accept-new')
+  .option('--known-hosts <file>', 'known_hosts file to verify against (default ~/.ssh/known_hosts)')
+  .option('--collectors <names>', 'comma-separated collectors to run (default: all)')
+  .option('--json', 'print one JSON object')
+  .action(async (destination: string, options) => {
+    const { runProbeCommand } = await import('./probe.ts');
+    await runProbeCommand(destination, options);
+  });
+
+program
+  .command('collectors')
+  .description('print the allowlist: every collector and the exact commands it may run')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const { printAllowlist } = await import('./collectors.ts');
+    printAllowlist(options.json ?? false);
+  });
+
 try {
   await program.parseAsync();
 } catch (error) {

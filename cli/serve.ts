@@ -26,7 +26,10 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
     let url = config.databaseUrl;
     if (!url) {
       const pgLog = log.child({ component: 'embedded-postgres' });
-      log.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: starting embedded PostgreSQL');
+      log.info(
+        { dataDir: config.dataDir },
+        'DATABASE_URL is not set: starting embedded PostgreSQL',
+      );
       const embedded: EmbeddedDatabase = await startEmbedded(config.dataDir, (m) => pgLog.debug(m));
       cleanups.push(() => embedded.stop());
       url = embedded.url;

@@ -74,9 +74,7 @@ const DMI_PRIVATE_COMMAND =
   '[ -r "$f" ] && printf \'%s=%s\\n\' "$f" "$(cat "$f")"; done; exit 0';
 
 const KERNELS_COMMAND =
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, not JS
   'for d in /lib/modules/*; do [ -d "$d" ] && echo "modules ${d##*/}"; done; ' +
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, not JS
   'for f in /boot/vmlinuz-*; do [ -f "$f" ] && echo "boot ${f#/boot/vmlinuz-}"; done; exit 0';
 
 const REBOOT_COMMAND =

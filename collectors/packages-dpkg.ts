@@ -10,9 +10,7 @@ import { identifier } from './sanitize.ts';
  * `${source:Version}` even when the source is named like the binary.
  */
 export const DPKG_COMMAND =
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query field names, not JS
   "dpkg-query -W -f='${Package}\\t${Architecture}\\t${Version}\\t${source:Package}\\t" +
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query field names, not JS
   "${source:Version}\\t${db:Status-Abbrev}\\n'";
 
 // The second letter of db:Status-Abbrev. Kept: the package's files are on disk (installed,

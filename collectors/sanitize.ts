@@ -27,7 +27,9 @@ export function text(value: string): string {
 /** A non-negative integer field; throws on anything else. */
 export function count(value: string | undefined, field: string): number {
   if (value === undefined || !/^\d{1,19}$/.test(value)) {
-    throw new ParseError(`${field} is not a non-negative integer: ${JSON.stringify(value?.slice(0, 40))}`);
+    throw new ParseError(
+      `${field} is not a non-negative integer: ${JSON.stringify(value?.slice(0, 40))}`,
+    );
   }
   return Number(value);
 }

@@ -37,7 +37,7 @@ const UNITS_COMMAND =
   `${SYSTEMD_RUNNING}systemctl list-units --type=service --all ` +
   '--no-legend --no-pager --plain --full';
 const UNIT_FILES_COMMAND =
-  `${SYSTEMD_RUNNING}systemctl list-unit-files --type=service ` + '--no-legend --no-pager --full';
+  `${SYSTEMD_RUNNING}systemctl list-unit-files --type=service --no-legend --no-pager --full`;
 
 // Runs only where systemd is not running. First line: the init flavour the snippet found;
 // then `<script> <enabled|disabled|unknown>` for each executable script in /etc/init.d.
@@ -46,7 +46,6 @@ const INIT_SCRIPTS_COMMAND =
   'if [ -d /etc/runlevels ]; then m=openrc; ' +
   'elif [ -d /etc/rc2.d ] || [ -d /etc/rc.d/rc3.d ]; then m=sysv; else m=sysv-nolinks; fi; ' +
   'echo "$m"; for f in /etc/init.d/*; do [ -f "$f" ] && [ -x "$f" ] || continue; ' +
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, not JS
   'n=${f##*/}; e=unknown; case $m in ' +
   'openrc) e=disabled; for l in /etc/runlevels/*/"$n"; do [ -e "$l" ] && e=enabled; done;; ' +
   'sysv) e=disabled; for l in /etc/rc[2345S].d/S??"$n" /etc/rc.d/rc[2345].d/S??"$n"; do ' +

@@ -74,7 +74,6 @@ const AUTHORIZED_KEYS_COMMAND =
   'echo "@keys $n $u"; ssh-keygen -lf "$f" </dev/null 2>/dev/null; echo "@end $?"; ' +
   'elif [ -e "$f" ] || [ -L "$f" ]; then :; ' +
   'elif { [ -d "$d" ] && [ -x "$d" ]; } || { [ ! -e "$d" ] && [ -d "$h" ] && [ -x "$h" ]; } || ' +
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, not JS
   '{ [ ! -e "$h" ] && [ -x "${h%/*}/" ]; }; then echo "@absent $n $u"; fi; done; done';
 
 export const usersCollector: Collector = {

@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Sql } from './client.ts';
-import { type DatabaseInfo, ensureTimescale } from './timescale.ts';
+import { type DatabaseInfo, databaseInfo, ensureTimescale } from './timescale.ts';
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, 'migrations');
 // An arbitrary constant naming "hostintel migrations" in pg_advisory_lock's key space.
@@ -35,12 +35,21 @@ export interface MigrateResult extends DatabaseInfo {
   applied: string[];
 }
 
-export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
-  const migrations = await listMigrations(dir);
+export interface MigrateOptions {
+  /** false: never create the TimescaleDB extension (plain tables even where it is offered). */
+  timescale?: boolean;
+  dir?: string;
+}
+
+export async function migrate(sql: Sql, options: MigrateOptions = {}): Promise<MigrateResult> {
+  const migrations = await listMigrations(options.dir);
   const connection = await sql.reserve();
   try {
     await connection`select pg_advisory_lock(${LOCK_KEY})`;
-    const info = await ensureTimescale(connection as unknown as Sql);
+    const info =
+      options.timescale === false
+        ? await databaseInfo(connection as unknown as Sql)
+        : await ensureTimescale(connection as unknown as Sql);
     await connection`
       create table if not exists schema_migrations (
         version integer primary key,

@@ -4,6 +4,7 @@
 # (progress, apt/debootstrap output, errors) on stderr.
 
 HOSTINTEL_DEV_ROOT="${HOSTINTEL_DEV_ROOT:-/var/lib/hostintel-dev}"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 DEV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TRIXIE="$HOSTINTEL_DEV_ROOT/trixie"
 # sshd, useradd, debootstrap... live in sbin, which a non-login root shell may not have on PATH.

@@ -25,15 +25,12 @@ KEY=$SSH_DIR/id_ed25519
 # $SSH_DIR/deb13 is a symlink to them.
 CHROOT_HOST_DIR=/etc/hostintel-dev/sshd
 SUDOERS=/etc/sudoers.d/hostintel-dev
-# Everything `hisudo` may run as root, with any arguments, via `sudo -n`.
+# What `hisudo` may run as root via `sudo -n`. hostintel runs each allowlisted root section as
+# `sudo -n sh -c '<fixed command text>'` (the text is in `hostintel collectors`), so the
+# sudoers entry is the shell; production sudoers can pin the exact command strings instead.
 SUDO_COMMANDS=(
-  /usr/sbin/dmidecode
-  '/usr/bin/cat /sys/class/dmi/id/product_serial'
-  '/usr/bin/cat /sys/class/dmi/id/product_uuid'
-  /usr/sbin/nft
-  /usr/sbin/iptables-save
-  /usr/bin/ss
-  /usr/bin/find
+  /bin/sh
+  /usr/bin/sh
 )
 
 # name address user sudo fs-root
@@ -43,9 +40,13 @@ HOSTS=(
   "deb12sudo 127.0.0.4 hisudo true /"
 )
 
-# host_dir NAME: the host's directory as seen from outside / inside its root.
-host_dir() { if [[ $1 == deb13 ]]; then echo "$TRIXIE$CHROOT_HOST_DIR"; else echo "$SSH_DIR/$1"; fi; }
-inner_dir() { if [[ $1 == deb13 ]]; then echo "$CHROOT_HOST_DIR"; else echo "$SSH_DIR/$1"; fi; }
+# host_dir NAME: the host's directory as seen from this machine; inner_dir NAME: as its sshd sees it.
+host_dir() {
+  if [[ $1 == deb13 ]]; then echo "$TRIXIE$CHROOT_HOST_DIR"; else echo "$SSH_DIR/$1"; fi
+}
+inner_dir() {
+  if [[ $1 == deb13 ]]; then echo "$CHROOT_HOST_DIR"; else echo "$SSH_DIR/$1"; fi
+}
 
 # in_root FSROOT CMD...: run CMD on the host system or inside the chroot.
 in_root() {

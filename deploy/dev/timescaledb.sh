@@ -3,7 +3,8 @@
 # (Debian 12 packages neither; see README.md).
 #
 #   timescaledb.sh [start]  build the chroot if needed, initdb once, start if not running, wait
-#                           until ready; stdout: DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres
+#                           until ready; stdout (one line):
+#                           DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres
 #   timescaledb.sh stop     stop it (pg_ctl -m fast)
 #   timescaledb.sh restart  stop, then start (stdout as for start)
 #   timescaledb.sh status   exit 0 when it accepts connections
@@ -68,6 +69,36 @@ EOF
   chroot "$TRIXIE" chown postgres:postgres "$DATA/hostintel-dev.conf" "$DATA/pg_hba.conf"
 }
 
+# PostgreSQL refuses to start while the pid in postmaster.pid exists at all. After kill -9 the dead
+# postmaster lingers as a zombie until init reaps it (about a second here); after a reboot the pid
+# may belong to an unrelated process. Neither is our postmaster, so the file is stale.
+clear_stale_pidfile() {
+  local pidfile=$TRIXIE$DATA/postmaster.pid pid='' stat i
+  [[ -s $pidfile ]] || return 0
+  read -r pid <"$pidfile" || true
+  for ((i = 0; i < 100; i++)); do
+    [[ $pid =~ ^[0-9]+$ && -e /proc/$pid ]] || return 0
+    stat=$(<"/proc/$pid/stat") || return 0
+    stat=${stat##*) }
+    [[ ${stat%% *} == Z ]] || break
+    sleep 0.1
+  done
+  log "removing stale postmaster.pid (pid $pid is not our postmaster)"
+  rm -f "$pidfile"
+}
+
+start_server() {
+  clear_stale_pidfile
+  log "starting PostgreSQL 17 + TimescaleDB on 127.0.0.1:$PORT (log: $TRIXIE$LOGFILE)"
+  # Retried because backends of a killed postmaster may hold its shared memory for a moment.
+  for _ in 1 2 3; do
+    pg pg_ctl -D "$DATA" -l "$LOGFILE" -w -t 120 start >&2 && return 0
+    sleep 2
+  done
+  tail -n 30 "$TRIXIE$LOGFILE" >&2 || true
+  die "PostgreSQL did not start"
+}
+
 start() {
   "$DEV_DIR/trixie-chroot.sh" ensure 9>&-
   if postmaster_alive; then
@@ -77,11 +108,7 @@ start() {
     write_config
     # Socket dir: /run in the chroot is a plain directory, but recreate it in case it was wiped.
     chroot "$TRIXIE" install -d -o postgres -g postgres -m 2775 /run/postgresql
-    log "starting PostgreSQL 17 + TimescaleDB on 127.0.0.1:$PORT (log: $TRIXIE$LOGFILE)"
-    if ! pg pg_ctl -D "$DATA" -l "$LOGFILE" -w -t 120 start >&2; then
-      tail -n 30 "$TRIXIE$LOGFILE" >&2 || true
-      die "PostgreSQL did not start"
-    fi
+    start_server
   fi
   # The server may still be in crash recovery (e.g. after kill -9 by a recovery test).
   local i
@@ -108,7 +135,8 @@ check() {
   start >/dev/null
   local db=hostintel_devcheck
   psql_() { pg psql -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
-  psql_ -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  psql_ -q -d postgres -c 'SET client_min_messages = warning' \
+    -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   psql_ -q -At -d "$db" >&2 <<'SQL'
 SET client_min_messages = error;
 CREATE EXTENSION timescaledb;

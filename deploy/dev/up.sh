@@ -11,6 +11,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 require_root
+# Reference tools the test suite compares against: rpm's own rpm.vercmp (dpkg is always here).
+ensure_cmds rpm:rpm
 db=$("$DEV_DIR/timescaledb.sh" start)
 hosts=$("$DEV_DIR/ssh-hosts.sh" start)
 printf '%s\n%s\n' "$db" "$hosts" >"$HOSTINTEL_DEV_ROOT/env.tmp"

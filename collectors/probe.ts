@@ -1,0 +1,181 @@
+// One probe of one host: connect, run the enabled collectors' commands as one script over one
+// exec channel, split the output into sections and let each collector parse its own. A
+// problem with the host never throws: it becomes the probe's or a collector's outcome.
+import { CollectorError } from './errors.ts';
+import { collectorsFor, type ProbeType } from './registry.ts';
+import { buildScript, splitSections } from './script.ts';
+import {
+  connect,
+  HostKeyChangedError,
+  type SshConnection,
+  type SshTarget,
+  TransportError,
+} from './transport.ts';
+import type { Collector, CollectorStatus, Fact, RawMetrics, Sections } from './types.ts';
+
+export const probeLimits = {
+  connectTimeoutMs: 10_000,
+  probeTimeoutMs: 60_000,
+  sectionTimeoutS: 30,
+  sectionMaxBytes: 8 * 1024 * 1024,
+  probeMaxBytes: 32 * 1024 * 1024,
+  stderrTailBytes: 400,
+};
+export type ProbeLimits = typeof probeLimits;
+
+export interface ProbeOptions {
+  type: ProbeType;
+  sudo: boolean;
+  disabledCollectors?: readonly string[];
+  /** Run these instead of the registry's (tests, the fleet simulator's fault injection). */
+  collectors?: readonly Collector[];
+  limits?: Partial<ProbeLimits>;
+  signal?: AbortSignal;
+}
+
+export interface CollectorResult {
+  status: CollectorStatus;
+  durationMs: number;
+  error?: string;
+  facts?: readonly Fact[];
+}
+
+export type ProbeOutcome = 'ok' | 'partial' | 'failed' | 'timeout';
+
+export interface ProbeResult {
+  type: ProbeType;
+  startedAt: Date;
+  finishedAt: Date;
+  durationMs: number;
+  bytes: number;
+  /** The key the host presented, when the connection got that far. */
+  hostKey: string | null;
+  outcome: ProbeOutcome;
+  error?: string;
+  /** Stable machine-readable reason for a failed probe (`host-key-changed`, `auth`, …). */
+  errorCode?: string;
+  collectors: Record<string, CollectorResult>;
+  metrics?: RawMetrics;
+}
+
+export async function probe(target: SshTarget, options: ProbeOptions): Promise<ProbeResult> {
+  const limits = { ...probeLimits, ...options.limits };
+  const selected = options.collectors ?? collectorsFor(options.type, options.disabledCollectors);
+  const startedAt = new Date();
+  const deadline = AbortSignal.timeout(limits.probeTimeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const done = (partial: Omit<ProbeResult, 'type' | 'startedAt' | 'finishedAt' | 'durationMs'>) => {
+    const finishedAt = new Date();
+    return {
+      type: options.type,
+      startedAt,
+      finishedAt,
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      ...partial,
+    };
+  };
+  const everyCollector = (status: CollectorStatus, error: string) =>
+    Object.fromEntries(selected.map((c) => [c.name, { status, durationMs: 0, error }]));
+
+  let connection: SshConnection | undefined;
+  try {
+    connection = await connect(target, { connectTimeoutMs: limits.connectTimeoutMs, signal });
+    const commands = selected.flatMap((c) => c.commands);
+    const script = buildScript(commands, { sudo: options.sudo, ...limits });
+    const arrivals: [number, number][] = [];
+    let received = 0;
+    const execStart = Date.now();
+    const result = await connection.exec(script.text, {
+      maxBytes: limits.probeMaxBytes,
+      signal,
+      onData: (chunk, at) => {
+        received += chunk.length;
+        arrivals.push([received, at]);
+      },
+    });
+    const { sections, endOffsets } = splitSections(
+      result.stdout,
+      script.boundary,
+      commands,
+      limits,
+    );
+    const sectionDone = (id: string) => {
+      const offset = endOffsets.get(id);
+      const arrival = offset === undefined ? undefined : arrivals.find(([end]) => end >= offset);
+      return arrival?.[1] ?? execStart;
+    };
+    const collectors: Record<string, CollectorResult> = {};
+    let metrics: RawMetrics | undefined;
+    let sectionStart = execStart;
+    for (const collector of selected) {
+      const lastId = collector.commands.at(-1)?.id;
+      const finished = lastId ? sectionDone(lastId) : sectionStart;
+      const outcome = runParser(collector, sections, Math.max(0, finished - sectionStart));
+      sectionStart = finished;
+      collectors[collector.name] = outcome.result;
+      metrics ??= outcome.metrics;
+    }
+    if (sections.size === 0) {
+      const why = result.stderr.trim().split('\n').pop() ?? `exit ${result.exitCode}`;
+      return done({
+        bytes: result.stdout.length,
+        hostKey: connection.hostKey,
+        outcome: 'failed',
+        error: `the probe script did not run: ${why}`,
+        errorCode: 'script',
+        collectors: everyCollector('failed', 'the probe script did not run'),
+      });
+    }
+    const failed = Object.values(collectors).some(
+      (c) => c.status === 'failed' || c.status === 'timeout',
+    );
+    return done({
+      bytes: result.stdout.length,
+      hostKey: connection.hostKey,
+      outcome: failed ? 'partial' : 'ok',
+      collectors,
+      metrics,
+    });
+  } catch (error) {
+    const timedOut = deadline.aborted;
+    const message = timedOut
+      ? `probe exceeded its ${limits.probeTimeoutMs} ms deadline`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    return done({
+      bytes: 0,
+      hostKey: connection?.hostKey ?? null,
+      outcome: timedOut ? 'timeout' : 'failed',
+      error: message,
+      errorCode: timedOut ? 'timeout' : errorCode(error),
+      collectors: everyCollector(timedOut ? 'timeout' : 'failed', message),
+    });
+  } finally {
+    connection?.close();
+  }
+}
+
+function runParser(collector: Collector, sections: Sections, durationMs: number) {
+  try {
+    const output = collector.parse(sections);
+    return {
+      result: { status: 'ok' as const, durationMs, facts: output.facts ?? [] },
+      metrics: output.metrics,
+    };
+  } catch (error) {
+    const status: CollectorStatus = error instanceof CollectorError ? error.status : 'failed';
+    const message = error instanceof Error ? error.message : String(error);
+    return { result: { status, durationMs, error: message }, metrics: undefined };
+  }
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof HostKeyChangedError) return 'host-key-changed';
+  if (error instanceof TransportError) {
+    return error.name
+      .replace(/Error$/, '')
+      .replace(/[A-Z]/g, (c, i) => (i ? '-' : '') + c.toLowerCase());
+  }
+  return 'internal';
+}
