@@ -221,7 +221,8 @@ export function ecosystemsForHost(host: HostOsRelease): HostEcosystems {
   const parent = host.idLike?.find((like) => (distros as readonly string[]).includes(like));
   if (parent !== undefined) {
     return unsupported(
-      `${host.id} is a derivative of ${parent}; its releases do not map to ${parent}'s OSV ecosystems`,
+      `${host.id} is a derivative of ${parent}; ` +
+        `its releases do not map to ${parent}'s OSV ecosystems`,
     );
   }
   return unsupported(`no OSV ecosystem for os-release ID ${JSON.stringify(host.id)}`);

@@ -30,7 +30,8 @@ const eventSchema = z
     if (present.length !== 1) {
       ctx.issues.push({
         code: 'custom',
-        message: `an event needs exactly one of ${osvEventKinds.join(', ')} (has ${present.length})`,
+        message:
+          `an event needs exactly one of ${osvEventKinds.join(', ')} ` + `(has ${present.length})`,
         input: ctx.value,
       });
     }

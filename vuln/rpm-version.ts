@@ -13,9 +13,10 @@
 // Validity. rpm.vercmp itself only refuses the empty string and orders anything else (`a:1`,
 // `1.1.α`, `1.m+e2:1`). We accept what rpmbuild accepts in a package's Version and Release
 // (build/parsePreamble.c rpmCharCheck with ALLOWED_CHARS_VERREL): ASCII letters, digits and
-// `._+~^`, no `..`; plus an epoch that rpmbuild takes (digits, at most 2^32-1). Macro characters `%{}`, which rpmbuild lets through
-// with a "Possible unexpanded macro" warning, are refused, as are a non-numeric or empty epoch,
-// `:` or `-` inside the version, and an empty release.
+// `._+~^`, no `..`; plus an epoch that rpmbuild takes (digits, at most 2^32-1). Macro
+// characters `%{}`, which rpmbuild lets through with a "Possible unexpanded macro" warning, are
+// refused, as are a non-numeric or empty epoch, `:` or `-` inside the version, and an empty
+// release.
 import { compareDigits, InvalidVersionError, type Ordering } from './version-scheme.ts';
 
 export type RpmVersion = {

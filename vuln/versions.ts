@@ -24,6 +24,8 @@ export function compareVersions(scheme: VersionScheme, a: string, b: string): Or
       return compareRpmVersions(a, b);
     case 'apk':
       return compareApkVersions(a, b);
+    default:
+      throw new Error(`unknown version scheme ${JSON.stringify(scheme satisfies never)}`);
   }
 }
 
@@ -39,6 +41,8 @@ export function assertValidVersion(scheme: VersionScheme, version: string): void
     case 'apk':
       parseApkVersion(version);
       return;
+    default:
+      throw new Error(`unknown version scheme ${JSON.stringify(scheme satisfies never)}`);
   }
 }
 

@@ -148,3 +148,27 @@ export async function rpmVercmp(pairs: readonly Pair[]): Promise<(Ordering | 'er
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Whether rpmbuild's spec parser (rpmspec) accepts an Epoch/Version/Release, the rules every
+ * built package passed: exit code, and stderr for refusals and warnings.
+ */
+export function rpmspecVerdict(
+  epoch: string | null,
+  version: string,
+  release: string,
+): { exitCode: number | null; stderr: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hostintel-rpmspec-'));
+  try {
+    const spec = path.join(dir, 't.spec');
+    const lines = ['Name: t'];
+    if (epoch !== null) lines.push(`Epoch: ${epoch}`);
+    lines.push(`Version: ${version}`, `Release: ${release}`, 'Summary: t', 'License: MIT');
+    lines.push('%description', 't', '');
+    writeFileSync(spec, lines.join('\n'));
+    const result = spawnSync('rpmspec', ['-q', '--qf', '%{evr}\\n', spec], { encoding: 'utf8' });
+    return { exitCode: result.status, stderr: result.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
