@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // PostgreSQL+TimescaleDB and the dev sshd hosts, prepared once by the global setup.
 export default defineConfig({
   test: {
+    // Two cores here and in CI.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -19,8 +21,6 @@ export default defineConfig({
           setupFiles: ['test/support/leak-check.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          fileParallelism: true,
-          maxWorkers: 2,
         },
       },
     ],

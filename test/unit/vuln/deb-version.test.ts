@@ -93,7 +93,7 @@ describe('compareDebVersions: dpkg rules', () => {
 
 describe('compareDebVersions against the real dpkg', () => {
   it(
-    'agrees with dpkg --compare-versions on 10,000 random close pairs, in under 30 s',
+    'agrees with dpkg --compare-versions on 10,000 random close pairs',
     SLOW,
     async () => {
       const pairs = versionPairs('deb', seededRng(20240611), 10_000);
