@@ -82,36 +82,17 @@ export async function probe(target: SshTarget, options: ProbeOptions): Promise<P
     connection = await connect(target, { connectTimeoutMs: limits.connectTimeoutMs, signal });
     const commands = selected.flatMap((c) => c.commands);
     const script = buildScript(commands, { sudo: options.sudo, ...limits });
-    const arrivals: [number, number][] = [];
-    let received = 0;
-    const execStart = Date.now();
-    const result = await connection.exec(script.text, {
-      maxBytes: limits.probeMaxBytes,
-      signal,
-      onData: (chunk, at) => {
-        received += chunk.length;
-        arrivals.push([received, at]);
-      },
-    });
-    const { sections, endOffsets } = splitSections(
-      result.stdout,
-      script.boundary,
-      commands,
-      limits,
-    );
-    const sectionDone = (id: string) => {
-      const offset = endOffsets.get(id);
-      const arrival = offset === undefined ? undefined : arrivals.find(([end]) => end >= offset);
-      return arrival?.[1] ?? execStart;
-    };
+    const result = await connection.exec(script.text, { maxBytes: limits.probeMaxBytes, signal });
+    const { sections } = splitSections(result.stdout, script.boundary, commands, limits);
     const collectors: Record<string, CollectorResult> = {};
     let metrics: RawMetrics | undefined;
-    let sectionStart = execStart;
     for (const collector of selected) {
-      const lastId = collector.commands.at(-1)?.id;
-      const finished = lastId ? sectionDone(lastId) : sectionStart;
-      const outcome = runParser(collector, sections, Math.max(0, finished - sectionStart));
-      sectionStart = finished;
+      // The commands of a probe run concurrently; a collector's cost is its commands' sum.
+      const durationMs = collector.commands.reduce(
+        (sum, c) => sum + (sections.get(c.id)?.elapsedMs ?? 0),
+        0,
+      );
+      const outcome = runParser(collector, sections, durationMs);
       collectors[collector.name] = outcome.result;
       metrics ??= outcome.metrics;
     }

@@ -39,27 +39,35 @@ export function buildScript(commands: readonly CommandSpec[], options: ScriptOpt
     // sudo is tried once: root commands run through it only when it really works.
     options.sudo ? 'S=0; sudo -n sh -c : </dev/null >/dev/null 2>&1 && S=1' : 'S=0',
     // run ID MODE CMD — MODE is user, required (root or nothing) or preferred (root if we can).
+    // Writes the framed section to $T/ID; all sections run at once and are printed in order.
     'run() {',
-    '  printf \'%s begin %s\\n\' "$B" "$1"',
-    '  m=$2; c=$3; e=$T/e',
+    '  o=$T/$1; e=$o.e; m=$2; c=$3; t0=; t1=',
+    '  { read -r t0 _ </proc/uptime; } 2>/dev/null',
     '  if [ "$m" != user ] && [ "$S" = 1 ]; then m=sudo; elif [ "$m" = preferred ]; then m=user; fi',
+    '  printf \'%s begin %s\\n\' "$B" "$1" >"$o"',
     '  if [ "$m" = required ]; then rc=126; echo "hostintel: needs root (no sudo)" >"$e"',
     '  else',
     '    if [ "$m" = sudo ]; then set -- $TO sudo -n sh -c "$c"; else set -- $TO sh -c "$c"; fi',
-    `    { "$@" </dev/null 2>"$e"; echo $? >"$T/rc"; } | head -c ${options.sectionMaxBytes + 1}`,
-    '    rc=; { read -r rc <"$T/rc"; } 2>/dev/null; rc=${rc:-125}; rm -f "$T/rc"',
+    // ulimit -f (a builtin, in 512-byte blocks) caps what a section may write on the host's
+    // disk without a `head` process per section; the client still cuts at sectionMaxBytes.
+    `    ( ulimit -f ${Math.ceil(options.sectionMaxBytes / 512) + 2} 2>/dev/null; exec "$@" ) </dev/null 2>"$e" >>"$o"; rc=$?`,
     '  fi',
+    '  { read -r t1 _ </proc/uptime; } 2>/dev/null',
     '  n=0; [ -s "$e" ] && n=$(wc -c <"$e")',
-    `  printf '\\n%s end %s %s\\n' "$B" "$rc" "$n"`,
-    `  [ "$n" -gt 0 ] && tail -c ${options.stderrTailBytes} "$e"`,
-    '  printf \'\\n%s tail\\n\' "$B"',
+    `  printf '\\n%s end %s %s %s %s\\n' "$B" "$rc" "$n" "\${t0:--}" "\${t1:--}" >>"$o"`,
+    `  [ "$n" -gt 0 ] && tail -c ${options.stderrTailBytes} "$e" >>"$o"`,
+    '  printf \'\\n%s tail\\n\' "$B" >>"$o"',
     '}',
   ];
+  const ids: string[] = [];
   for (const command of commands) {
     if (!SECTION_ID.test(command.id)) throw new Error(`invalid section id ${command.id}`);
     const mode = command.root ?? 'user';
-    lines.push(`run ${command.id} ${mode} ${quote(command.command)}`);
+    lines.push(`run ${command.id} ${mode} ${quote(command.command)} &`);
+    ids.push(command.id);
   }
+  lines.push('wait');
+  for (const id of ids) lines.push(`cat "$T/${id}"`);
   lines.push('printf \'%s done\\n\' "$B"');
   return { boundary, text: `${lines.join('\n')}\n` };
 }
@@ -77,9 +85,8 @@ export function splitSections(
   boundary: string,
   commands: readonly CommandSpec[],
   options: SplitOptions,
-): { sections: Map<string, Section>; endOffsets: Map<string, number> } {
+): { sections: Map<string, Section> } {
   const sections = new Map<string, Section>();
-  const endOffsets = new Map<string, number>();
   let offset = 0;
   for (const command of commands) {
     const begin = Buffer.from(`${boundary} begin ${command.id}\n`);
@@ -91,7 +98,7 @@ export function splitSections(
     if (end < 0) break;
     const statusLineEnd = output.indexOf(0x0a, end + endMarker.length);
     if (statusLineEnd < 0) break;
-    const [rcText, errLenText] = output
+    const [rcText, errLenText, t0, t1] = output
       .subarray(end + endMarker.length, statusLineEnd)
       .toString('latin1')
       .split(' ');
@@ -112,11 +119,20 @@ export function splitSections(
       stdout: stdoutBytes.subarray(0, options.sectionMaxBytes).toString('utf8'),
       stderrTail,
       truncated,
+      elapsedMs: elapsed(t0, t1),
       privilegeDenied:
         (exitCode === 126 && stderrTail.includes('hostintel: needs root')) || sudoRefused,
     });
     offset = tailEnd + tailMarker.length;
-    endOffsets.set(command.id, offset);
   }
-  return { sections, endOffsets };
+  return { sections };
+}
+
+/** Remote wall time of a section from two /proc/uptime readings (10 ms resolution). */
+function elapsed(t0: string | undefined, t1: string | undefined): number | null {
+  const a = Number(t0);
+  const b = Number(t1);
+  return Number.isFinite(a) && Number.isFinite(b) && t0 !== '-' && b >= a
+    ? Math.round((b - a) * 1000)
+    : null;
 }

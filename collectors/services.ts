@@ -36,8 +36,7 @@ const SYSTEMD_RUNNING = '[ -d /run/systemd/system ] || exit 127; ';
 const UNITS_COMMAND =
   `${SYSTEMD_RUNNING}systemctl list-units --type=service --all ` +
   '--no-legend --no-pager --plain --full';
-const UNIT_FILES_COMMAND =
-  `${SYSTEMD_RUNNING}systemctl list-unit-files --type=service --no-legend --no-pager --full`;
+const UNIT_FILES_COMMAND = `${SYSTEMD_RUNNING}systemctl list-unit-files --type=service --no-legend --no-pager --full`;
 
 // Runs only where systemd is not running. First line: the init flavour the snippet found;
 // then `<script> <enabled|disabled|unknown>` for each executable script in /etc/init.d.

@@ -35,6 +35,8 @@ export interface Section {
   readonly stderrTail: string;
   /** stdout exceeded the per-section byte cap and was cut. */
   readonly truncated: boolean;
+  /** Remote wall time of the command, when the host could tell (Linux /proc/uptime). */
+  readonly elapsedMs?: number | null;
   /** A root command that was not run because the credential has no sudo, or sudo refused. */
   readonly privilegeDenied: boolean;
 }
