@@ -13,6 +13,7 @@ export interface LimiterStats {
 interface Waiter {
   groups: readonly string[];
   grant: (release: () => void) => void;
+  refuse: () => void;
 }
 
 export class ProbeLimiter {
@@ -22,6 +23,7 @@ export class ProbeLimiter {
   #maxActive = 0;
   readonly #groupActive = new Map<string, number>();
   #queue: Waiter[] = [];
+  #closed = false;
 
   constructor(limits: { global: number; perGroup: number }) {
     this.#global = limits.global;
@@ -32,15 +34,26 @@ export class ProbeLimiter {
     return { active: this.#active, queued: this.#queue.length, maxActive: this.#maxActive };
   }
 
+  /** Shutdown: no probe gets a slot any more; those waiting are refused. */
+  close(): void {
+    this.#closed = true;
+    for (const waiter of this.#queue.splice(0)) waiter.refuse();
+  }
+
   /** Resolves with a release function once a slot is free; rejects if `signal` aborts first. */
   acquire(groups: readonly string[], signal?: AbortSignal): Promise<() => void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
+      if (this.#closed) return reject(new Error('the runner is shutting down'));
       const waiter: Waiter = {
         groups,
         grant: (release) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(release);
+        },
+        refuse: () => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(new Error('the runner is shutting down'));
         },
       };
       const onAbort = () => {

@@ -28,6 +28,7 @@ export interface ProbeStore {
     probeId: string,
     type: ProbeInput['type'],
     startedAt: Date,
+    reason: ProbeInput['reason'],
   ): Promise<boolean>;
   /** Facts of successful collectors + the finished probe record, in one transaction. */
   finish(hostId: string, probeId: string, result: ProbeResult): Promise<void>;
@@ -58,7 +59,15 @@ export function createProbeRunner(deps: ProbeRunnerDeps) {
     });
     const host = await deps.loadTarget(input.hostId);
     if (!host) return failed('the host is no longer registered or has no usable credential');
-    if (!(await deps.store.begin(host.hostId, input.probeId, input.type, new Date(started)))) {
+    if (
+      !(await deps.store.begin(
+        host.hostId,
+        input.probeId,
+        input.type,
+        new Date(started),
+        input.reason,
+      ))
+    ) {
       return failed('another runner is probing this host');
     }
     const result = await probe(host.target, {

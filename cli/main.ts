@@ -10,9 +10,12 @@ const program = new Command()
 program
   .command('serve')
   .description('run the API and the probe runner (embedded PostgreSQL when DATABASE_URL is unset)')
-  .action(async () => {
-    const { serve } = await import('./serve.ts');
-    await serve(loadConfig());
+  .option('--role <role>', 'all | runner | api', 'all')
+  .action(async (options: { role: string }) => {
+    const { serve, serveRoles } = await import('./serve.ts');
+    const role = serveRoles.find((r) => r === options.role);
+    if (!role) throw new Error(`--role must be one of ${serveRoles.join(', ')}`);
+    await serve(loadConfig(), role);
   });
 
 program
@@ -37,6 +40,19 @@ program
   .action(async (options: { json?: boolean }) => {
     const { printAllowlist } = await import('./collectors.ts');
     printAllowlist(options.json ?? false);
+  });
+
+const tokens = program.command('tokens').description('manage API tokens');
+tokens
+  .command('create')
+  .description(
+    'create an API token and print it once (uses DATABASE_URL, else the embedded database)',
+  )
+  .requiredOption('--role <role>', 'viewer | operator | admin')
+  .option('--name <name>', 'what the token is for')
+  .action(async (options: { role: string; name?: string }) => {
+    const { createTokenCommand } = await import('./tokens.ts');
+    await createTokenCommand(options, loadConfig());
   });
 
 try {

@@ -2,19 +2,27 @@
 // Shuts down in reverse order on SIGINT/SIGTERM.
 import { access, constants, mkdir } from 'node:fs/promises';
 import { serve as serveHttp } from '@hono/node-server';
+import { startRunner } from '../actors/runner.ts';
 import { createApp } from '../http/app.ts';
+import { createNullControl, type HostControl } from '../http/host-control.ts';
 import { createSql, type Sql } from '../sql/client.ts';
 import { type EmbeddedDatabase, startEmbedded } from '../sql/embedded.ts';
 import { migrate } from '../sql/migrate.ts';
 import { checkReadiness } from '../sql/readiness.ts';
+import { loadSecretBox } from '../sql/secrets.ts';
 import { type Config, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { ensureAdminToken } from './tokens.ts';
+
+/** `all`: API + probe runner; `runner`: probes only; `api`: serves the API only. */
+export const serveRoles = ['all', 'runner', 'api'] as const;
+export type ServeRole = (typeof serveRoles)[number];
 
 export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
 
-export async function serve(config: Config = loadConfig()): Promise<void> {
+export async function serve(config: Config = loadConfig(), role: ServeRole = 'all'): Promise<void> {
   const log = createLogger(config.logLevel);
   await ensureWritableDir(config.dataDir);
 
@@ -34,17 +42,43 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
       cleanups.push(() => embedded.stop());
       url = embedded.url;
     }
-    const sql = createSql(url);
+    // Room for one reserved connection per in-flight probe (its host lock) plus the API.
+    const sql = createSql(url, { max: 48 });
     cleanups.push(() => sql.end({ timeout: 5 }));
     const info = await migrateOrExplain(sql);
     log.info({ applied: info.applied, postgres: info.serverVersion }, 'database migrated');
     if (info.timescaledb) log.info({ version: info.timescaledb }, 'TimescaleDB is active');
     else log.info('TimescaleDB is not available: metrics tables are plain PostgreSQL tables');
 
-    const app = createApp({ readiness: () => checkReadiness(sql) });
-    const server = await listen(app.fetch, config);
-    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-    log.info({ url: `http://${config.host}:${config.port}` }, 'hostintel is serving');
+    const secrets = await loadSecretBox({ secretKey: config.secretKey, dataDir: config.dataDir });
+    await ensureAdminToken(sql, { adminToken: config.adminToken, dataDir: config.dataDir, log });
+
+    let control: HostControl = createNullControl();
+    if (role !== 'api') {
+      const runner = await startRunner({ sql, secrets, log: log.child({ component: 'runner' }) });
+      cleanups.push(() => runner.stop());
+      const { supervisor } = runner;
+      control = {
+        requestProbe: (hostId) => supervisor.requestProbe(hostId),
+        actorView: (hostId) => supervisor.view(hostId),
+        actorViews: (filter) => supervisor.views(filter),
+        subscribe: (listener) => supervisor.subscribe(listener),
+      };
+    }
+    if (role === 'runner') {
+      log.info('hostintel runner is probing (no API in this process)');
+    } else {
+      const app = createApp({
+        readiness: () => checkReadiness(sql),
+        sql,
+        secrets,
+        control,
+        logger: log,
+      });
+      const server = await listen(app.fetch, config);
+      cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+      log.info({ url: `http://${config.host}:${config.port}` }, 'hostintel is serving');
+    }
   } catch (error) {
     await shutdown();
     throw error;

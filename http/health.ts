@@ -1,5 +1,6 @@
 // Liveness and readiness: the only routes that need no token.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Env } from 'hono';
 
 export interface Readiness {
   ready: boolean;
@@ -45,7 +46,10 @@ const readyRoute = createRoute({
   },
 });
 
-export function registerHealth(app: OpenAPIHono, readiness: ReadinessCheck): void {
+export function registerHealth<E extends Env>(
+  app: OpenAPIHono<E>,
+  readiness: ReadinessCheck,
+): void {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
   app.openapi(readyRoute, async (c) => {
     const r = await readiness();

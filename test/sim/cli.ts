@@ -1,0 +1,105 @@
+// `npm run sim -- --hosts N [--port P] [--faults spec] …`: starts a simulated fleet, prints its
+// hosts file (the shape of the dev hosts.json) and serves until SIGINT or SIGTERM.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseFaultSpec } from './faults.ts';
+import { type FleetOptions, startFleet } from './fleet.ts';
+
+const usage = `usage: npm run sim -- --hosts N [options]
+  --hosts N             number of simulated hosts (required)
+  --port P              host i listens on P + i (default 20000; 0: ports the kernel picks,
+                        which gets slow beyond a few thousand hosts)
+  --address A           loopback address of every host (default 127.0.0.1)
+  --addresses A,B,…     several loopback addresses, used in turn
+  --seed S              everything random derives from it, host keys included (default 1)
+  --faults SPEC         e.g. 0:hang,1-3:slow=2000,4:tool-missing=listeners,5:garbage=random
+  --no-sudo             the probe user may not sudo
+  --password PW         also accept this password
+  --drift-every SEC     drift every host one step every SEC seconds
+  --out FILE            write the hosts file there instead of stdout`;
+
+function options(): { fleet: FleetOptions; driftEvery: number; out: string | undefined } {
+  const { values } = parseArgs({
+    options: {
+      hosts: { type: 'string' },
+      port: { type: 'string', default: '20000' },
+      address: { type: 'string', default: '127.0.0.1' },
+      addresses: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      faults: { type: 'string', default: '' },
+      'no-sudo': { type: 'boolean', default: false },
+      password: { type: 'string' },
+      'drift-every': { type: 'string', default: '0' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const hosts = Number(values.hosts);
+  if (values.help || !Number.isInteger(hosts) || hosts <= 0) {
+    console.error(usage);
+    process.exit(values.help ? 0 : 2);
+  }
+  const port = Number(values.port);
+  return {
+    fleet: {
+      hosts,
+      seed: values.seed,
+      ...(values.addresses ? { addresses: values.addresses.split(',') } : {}),
+      address: values.address,
+      ...(port > 0 ? { basePort: port } : {}),
+      ...(values.password === undefined ? {} : { password: values.password }),
+      sudo: !values['no-sudo'],
+      faults: Object.fromEntries(parseFaultSpec(values.faults)),
+    },
+    driftEvery: Number(values['drift-every']),
+    out: values.out,
+  };
+}
+
+async function main(): Promise<void> {
+  const { fleet: fleetOptions, driftEvery, out } = options();
+  const started = performance.now();
+  const fleet = await startFleet(fleetOptions);
+  const dir = mkdtempSync(path.join(tmpdir(), 'hostintel-sim-'));
+  const keyPath = path.join(dir, 'id_ed25519');
+  writeFileSync(keyPath, fleet.hosts[0]?.privateKey ?? '', { mode: 0o600 });
+  chmodSync(keyPath, 0o600);
+  const hostsFile = fleet.hosts.map((h) => ({
+    name: h.name,
+    address: h.address,
+    port: h.port,
+    username: h.username,
+    privateKeyPath: keyPath,
+    hostKey: h.hostKey,
+    sudo: fleetOptions.sudo,
+    root: null,
+  }));
+  const json = `${JSON.stringify(hostsFile, null, 2)}\n`;
+  if (out) writeFileSync(out, json);
+  else process.stdout.write(json);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.error(`hostintel sim: ${fleet.hosts.length} hosts up in ${seconds} s; Ctrl-C stops`);
+
+  const drifting =
+    driftEvery > 0 ? setInterval(() => fleet.drift('all', 1), driftEvery * 1000) : undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(drifting);
+    const stats = fleet.stats();
+    await fleet.stop();
+    rmSync(dir, { recursive: true, force: true });
+    console.error(`hostintel sim: ${signal}, stopped; ${JSON.stringify(stats)}`);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`hostintel sim: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
