@@ -8,7 +8,12 @@ describe('ProbeLimiter', () => {
     const limiter = new ProbeLimiter({ global: 2, perGroup: 10 });
     const order: number[] = [];
     const releases = await Promise.all([limiter.acquire([]), limiter.acquire([])]);
-    const waiting = [3, 4, 5].map((n) => limiter.acquire([]).then((r) => (order.push(n), r)));
+    const waiting = [3, 4, 5].map((n) =>
+      limiter.acquire([]).then((release) => {
+        order.push(n);
+        return release;
+      }),
+    );
     await tick();
     expect(limiter.stats()).toMatchObject({ active: 2, queued: 3 });
     releases[0]?.();
@@ -27,7 +32,10 @@ describe('ProbeLimiter', () => {
     const limiter = new ProbeLimiter({ global: 10, perGroup: 1 });
     const a1 = await limiter.acquire(['hv-a']);
     let a2Granted = false;
-    const a2 = limiter.acquire(['hv-a']).then((r) => ((a2Granted = true), r));
+    const a2 = limiter.acquire(['hv-a']).then((release) => {
+      a2Granted = true;
+      return release;
+    });
     const b1 = await limiter.acquire(['hv-b']); // not stuck behind the queued hv-a probe
     expect(a2Granted).toBe(false);
     a1();
