@@ -5,6 +5,8 @@ import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+const days = z.coerce.number().int().min(1).max(36_500);
+
 const schema = z.object({
   DATABASE_URL: z
     .string()
@@ -19,6 +21,12 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (openssl rand -base64 32)')
     .optional(),
   HOSTINTEL_LOG_LEVEL: z.enum(logLevels).default('info'),
+  HOSTINTEL_RETENTION_RAW_METRICS_DAYS: days.default(30),
+  HOSTINTEL_RETENTION_ROLLUP_DAYS: days.default(400),
+  HOSTINTEL_RETENTION_FACT_HISTORY_DAYS: days.default(400),
+  HOSTINTEL_RETENTION_PROBE_LOG_DAYS: days.default(30),
+  HOSTINTEL_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  HOSTINTEL_PROBE_CONCURRENCY_PER_GROUP: z.coerce.number().int().min(1).max(10_000).default(8),
 });
 
 export interface Config {
@@ -29,6 +37,13 @@ export interface Config {
   adminToken: string | undefined;
   secretKey: string | undefined;
   logLevel: (typeof logLevels)[number];
+  retention: {
+    rawMetricsDays: number;
+    rollupDays: number;
+    factHistoryDays: number;
+    probeLogDays: number;
+  };
+  probeConcurrency: { global: number; perGroup: number };
 }
 
 export class ConfigError extends Error {
@@ -51,5 +66,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.HOSTINTEL_ADMIN_TOKEN,
     secretKey: e.HOSTINTEL_SECRET_KEY,
     logLevel: e.HOSTINTEL_LOG_LEVEL,
+    retention: {
+      rawMetricsDays: e.HOSTINTEL_RETENTION_RAW_METRICS_DAYS,
+      rollupDays: e.HOSTINTEL_RETENTION_ROLLUP_DAYS,
+      factHistoryDays: e.HOSTINTEL_RETENTION_FACT_HISTORY_DAYS,
+      probeLogDays: e.HOSTINTEL_RETENTION_PROBE_LOG_DAYS,
+    },
+    probeConcurrency: {
+      global: e.HOSTINTEL_PROBE_CONCURRENCY,
+      perGroup: e.HOSTINTEL_PROBE_CONCURRENCY_PER_GROUP,
+    },
   };
 }

@@ -55,7 +55,13 @@ export async function serve(config: Config = loadConfig(), role: ServeRole = 'al
 
     let control: HostControl = createNullControl();
     if (role !== 'api') {
-      const runner = await startRunner({ sql, secrets, log: log.child({ component: 'runner' }) });
+      const runner = await startRunner({
+        sql,
+        secrets,
+        log: log.child({ component: 'runner' }),
+        limits: config.probeConcurrency,
+        retention: config.retention,
+      });
       cleanups.push(() => runner.stop());
       const { supervisor } = runner;
       control = {
