@@ -11,6 +11,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Generous: CI machines are shared; a test's speed is measured in test/bench, not here.
+          testTimeout: 30_000,
         },
       },
       {

@@ -55,6 +55,16 @@ tokens
     await createTokenCommand(options, loadConfig());
   });
 
+program
+  .command('advisories')
+  .description('vulnerability advisories (OSV)')
+  .command('import <path>')
+  .description('import OSV records from a .json file, a directory or an OSV .zip')
+  .action(async (source: string) => {
+    const { importAdvisoriesCommand } = await import('./advisories.ts');
+    await importAdvisoriesCommand(source, loadConfig());
+  });
+
 try {
   await program.parseAsync();
 } catch (error) {

@@ -83,7 +83,20 @@ export async function probe(target: SshTarget, options: ProbeOptions): Promise<P
     const commands = selected.flatMap((c) => c.commands);
     const script = buildScript(commands, { sudo: options.sudo, ...limits });
     const result = await connection.exec(script.text, { maxBytes: limits.probeMaxBytes, signal });
-    const { sections } = splitSections(result.stdout, script.boundary, commands, limits);
+    const { sections, complete } = splitSections(result.stdout, script.boundary, commands, limits);
+    if (!complete && sections.size > 0) {
+      // Sections that did arrive may be whole, but a probe cut short is not evidence enough to
+      // change anything stored: every collector fails and its facts stay as they were.
+      const message = `the connection ended before the probe finished (${result.stdout.length} bytes received)`;
+      return done({
+        bytes: result.stdout.length,
+        hostKey: connection.hostKey,
+        outcome: 'failed',
+        error: message,
+        errorCode: 'disconnected',
+        collectors: everyCollector('failed', message),
+      });
+    }
     const collectors: Record<string, CollectorResult> = {};
     let metrics: RawMetrics | undefined;
     for (const collector of selected) {

@@ -85,7 +85,7 @@ export function splitSections(
   boundary: string,
   commands: readonly CommandSpec[],
   options: SplitOptions,
-): { sections: Map<string, Section> } {
+): { sections: Map<string, Section>; complete: boolean } {
   const sections = new Map<string, Section>();
   let offset = 0;
   for (const command of commands) {
@@ -125,7 +125,9 @@ export function splitSections(
     });
     offset = tailEnd + tailMarker.length;
   }
-  return { sections };
+  // The script's last line: without it the output was cut short (disconnect, killed shell).
+  const complete = output.indexOf(Buffer.from(`${boundary} done\n`), offset) >= 0;
+  return { sections, complete };
 }
 
 /** Remote wall time of a section from two /proc/uptime readings (10 ms resolution). */

@@ -29,7 +29,9 @@ export function optionalOutput(sections: Sections, id: string): string | undefin
 /** True when the section ran and its tool exists (any exit status but 127). */
 export function toolPresent(sections: Sections, id: string): boolean {
   const section = sections.get(id);
-  return section !== undefined && section.exitCode !== NOT_FOUND && section.exitCode !== null;
+  // A missing section means the probe output was cut short, not that the tool is absent.
+  if (!section) throw new ParseError(`section ${id} is missing from the probe output`);
+  return section.exitCode !== NOT_FOUND && section.exitCode !== null;
 }
 
 function checked(section: Section): Section {

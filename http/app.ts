@@ -14,8 +14,10 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { pino } from 'pino';
 import { registerActorRoutes } from './actors/index.ts';
+import { registerAdvisoryRoutes } from './advisories/index.ts';
 import { auditTrail } from './audit.ts';
 import { registerAuditRoutes } from './audit-log/index.ts';
+import { registerChangeRoutes } from './changes/index.ts';
 import { authenticate } from './auth.ts';
 import { registerCollectorRoutes } from './collectors/index.ts';
 import { registerCredentialRoutes } from './credentials/index.ts';
@@ -23,12 +25,17 @@ import type { AppDeps } from './deps.ts';
 import { renderDocs } from './docs.ts';
 import type { AppEnv } from './env.ts';
 import { createErrorHandler, notFound } from './errors.ts';
+import { registerFactRoutes } from './facts/index.ts';
+import { registerFleetRoutes } from './fleet/index.ts';
 import { type ReadinessCheck, registerHealth } from './health.ts';
 import { registerHostRoutes } from './hosts/index.ts';
+import { registerMetricRoutes } from './metrics/index.ts';
 import { problem } from './problem.ts';
+import { registerProbeRoutes } from './probes/index.ts';
 import { requestLog } from './request-log.ts';
 import { BEARER_SCHEME, createRouter } from './route.ts';
 import { registerTokenRoutes } from './tokens/index.ts';
+import { registerVulnerabilityRoutes } from './vulnerabilities/index.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -76,6 +83,13 @@ export function createApp(deps: AppDeps | HealthOnlyDeps): OpenAPIHono<AppEnv> {
     registerActorRoutes(app, deps);
     registerCollectorRoutes(app);
     registerAuditRoutes(app, deps);
+    registerAdvisoryRoutes(app, deps);
+    registerVulnerabilityRoutes(app, deps);
+    registerFactRoutes(app, deps);
+    registerChangeRoutes(app, deps);
+    registerProbeRoutes(app, deps);
+    registerMetricRoutes(app, deps);
+    registerFleetRoutes(app, deps);
   }
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {

@@ -53,7 +53,7 @@ export function fleetChanges(sql: Sql, query: ChangeQuery = {}): Promise<Page<Ch
 }
 
 type ChangeDbRow = {
-  id: string;
+  change_id: string;
   host_id: string;
   kind: string;
   key: string | null;
@@ -76,7 +76,8 @@ async function listChanges(
   const after = q.cursor ? decodeCursor(scope, q.cursor, cursorIds.bigint) : null;
   const asc = q.order === 'asc';
   const rows = await sql<ChangeDbRow[]>`
-    select id::text as id, host_id, kind, key, change, at, before, after, probe_id,
+    -- Not aliased id: ORDER BY would then sort the text, not the bigint the cursor compares.
+    select id::text as change_id, host_id, kind, key, change, at, before, after, probe_id,
       to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
     from host_fact_changes
     where true
@@ -99,9 +100,9 @@ async function listChanges(
     rows,
     limit,
     scope,
-    (r) => ({ at: r.cursor_at, id: r.id }),
+    (r) => ({ at: r.cursor_at, id: r.change_id }),
     (r) => ({
-      id: r.id,
+      id: r.change_id,
       hostId: r.host_id,
       kind: r.kind,
       key: r.key,

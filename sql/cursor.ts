@@ -56,7 +56,8 @@ export const PAGE_LIMITS = { default: 100, max: 1000 } as const;
 
 export function pageLimit(limit: number | undefined): number {
   if (limit === undefined) return PAGE_LIMITS.default;
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError('limit must be a positive integer');
   return Math.min(limit, PAGE_LIMITS.max);
 }
 

@@ -163,7 +163,7 @@ async function writeDifferences(
 ): Promise<number> {
   const facts = work.flatMap((w) => hashFacts(w.set, w.buckets));
   const buckets = work.flatMap((w) => w.buckets.map((bucket) => ({ kind: w.set.kind, bucket })));
-  const diff = await tx<{ side: 'gone' | 'fresh'; id: string | null; kind: string; key: string }[]>`
+  const diff = await tx<{ side: 'gone' | 'fresh'; kind: string; key: string }[]>`
     with incoming as (
       select * from unnest(
         ${facts.map((f) => f.kind)}::text[],
@@ -172,25 +172,22 @@ async function writeDifferences(
       ) as t(kind, key, hash)
     ),
     current as (
-      select f.id, f.kind, f.key, f.value_hash as hash
+      select f.kind, f.key, f.value_hash as hash
       from unnest(${buckets.map((b) => b.kind)}::text[], ${buckets.map((b) => b.bucket)}::int[])
         as b(kind, bucket)
       join host_facts f on f.host_id = ${hostId} and f.valid_to is null
         and f.kind = b.kind and f.bucket = b.bucket
-    ),
-    gone as (select kind, key, hash from current except select kind, key, hash from incoming),
-    fresh as (select kind, key, hash from incoming except select kind, key, hash from current)
-    select 'gone' as side, c.id::text as id, c.kind, c.key
-    from gone g join current c on c.kind = g.kind and c.key = g.key
+    )
+    select 'gone' as side, kind, key from (select * from current except select * from incoming) g
     union all
-    select 'fresh' as side, null, kind, key from fresh`;
+    select 'fresh' as side, kind, key from (select * from incoming except select * from current) f`;
   if (diff.length === 0) return 0;
 
   const byKey = new Map<string, HashedFact>(facts.map((f) => [`${f.kind}\u0000${f.key}`, f]));
   const fresh: HashedFact[] = [];
-  const goneIds: string[] = [];
+  const gone: { kind: string; key: string }[] = [];
   for (const row of diff) {
-    if (row.side === 'gone' && row.id !== null) goneIds.push(row.id);
+    if (row.side === 'gone') gone.push(row);
     else {
       const fact = byKey.get(`${row.kind}\u0000${row.key}`);
       if (fact) fresh.push(fact);
@@ -205,8 +202,8 @@ async function writeDifferences(
     )
     .join(',')}]`;
   const baselineKinds = summary.kinds.baseline;
-  // Rows are addressed by id and set membership tested with `not in` (a hashed subplan): plans
-  // that stay linear whatever the planner guesses of the CTEs' sizes.
+  // Rows are updated by id, and `not in` is a hashed subplan: plans that stay linear whatever
+  // the planner guesses of the CTEs' sizes.
   const [counts] = await tx<
     {
       opened: number;
@@ -221,12 +218,19 @@ async function writeDifferences(
       select * from jsonb_to_recordset(${freshJson}::text::jsonb)
         as t(kind text, key text, hash bigint, bucket smallint, value jsonb)
     ),
+    gone as (
+      select c.id, c.kind, c.key, c.value
+      from unnest(${gone.map((g) => g.kind)}::text[], ${gone.map((g) => g.key)}::text[])
+        as g(kind, key)
+      join host_facts c on c.host_id = ${hostId} and c.valid_to is null
+        and c.kind = g.kind and c.key = g.key
+    ),
     -- Same value, different text (a collector that now orders its fields differently): not a
     -- change, only the stored hash is brought up to date.
     same as (
-      select c.id, f.kind, f.key, f.hash
-      from host_facts c join fresh f on f.kind = c.kind and f.key = c.key
-      where c.id = any(${goneIds}::bigint[]) and c.value = f.value
+      select g.id, f.kind, f.key, f.hash
+      from gone g join fresh f on f.kind = g.kind and f.key = g.key
+      where g.value = f.value
     ),
     rehashed as (
       update host_facts c set value_hash = s.hash from same s where c.id = s.id
@@ -234,7 +238,7 @@ async function writeDifferences(
     ),
     closed as (
       update host_facts c set valid_to = ${at}, closed_probe_id = ${probeId}
-      where c.id = any(${goneIds}::bigint[]) and c.id not in (select id from same)
+      where c.id in (select id from gone) and c.id not in (select id from same)
       returning c.kind, c.key, c.value
     ),
     opened as (
@@ -322,10 +326,13 @@ function kindsOf(
     const facts = outcome.facts ?? [];
     for (const fact of facts) {
       if (!kinds.includes(fact.kind)) {
-        throw new FactKindError(`collector ${name} returned a fact of kind ${fact.kind} it does not own`);
+        throw new FactKindError(
+          `collector ${name} returned a fact of kind ${fact.kind} it does not own`,
+        );
       }
     }
-    for (const kind of kinds) owned.push({ collector: name, kind, facts: facts.filter((f) => f.kind === kind) });
+    for (const kind of kinds)
+      owned.push({ collector: name, kind, facts: facts.filter((f) => f.kind === kind) });
   }
   return owned;
 }

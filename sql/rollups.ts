@@ -3,7 +3,8 @@
 // hours already rolled up, leaves the same rows. It starts a little before the watermark
 // (`lookbackHours`) to take in samples that arrived late, and works a day per transaction so
 // a first run over weeks of samples neither holds one huge transaction nor loses progress.
-// The retention actor calls it periodically (actors/, not here).
+// Averages are summed as numeric: exact, so recomputing an hour gives the very same value
+// whatever order the rows arrive in. The retention actor calls it periodically (actors/).
 import type { Sql, TransactionSql } from './client.ts';
 import { fieldColumns } from './metric-fields.ts';
 
@@ -28,7 +29,10 @@ export interface RollupReport {
 const HOUR_MS = 3_600_000;
 const WINDOW_MS = 24 * HOUR_MS;
 
-export async function rollupMetrics(sql: Sql, options: RollupOptions = {}): Promise<RollupReport[]> {
+export async function rollupMetrics(
+  sql: Sql,
+  options: RollupOptions = {},
+): Promise<RollupReport[]> {
   const until = new Date(Math.floor((options.until ?? new Date()).getTime() / HOUR_MS) * HOUR_MS);
   return [
     await rollup(sql, 'host_metrics_hourly', until, options),
@@ -43,7 +47,8 @@ async function rollup(
   options: RollupOptions,
 ): Promise<RollupReport> {
   const start = await startOf(sql, name, options);
-  if (start === null || start >= until.getTime()) return { rollup: name, from: null, until, rows: 0 };
+  if (start === null || start >= until.getTime())
+    return { rollup: name, from: null, until, rows: 0 };
   let rows = 0;
   for (let a = start; a < until.getTime(); a += WINDOW_MS) {
     const b = new Date(Math.min(a + WINDOW_MS, until.getTime()));
@@ -82,7 +87,7 @@ async function rollHost(sql: TransactionSql, from: Date, to: Date): Promise<numb
     insert into host_metrics_hourly (bucket, host_id, samples
       ${fields.map(([, c]) => sql`, ${sql(`${c}_avg`)}, ${sql(`${c}_max`)}`)})
     select metric_bucket(interval '1 hour', time), host_id, count(*)
-      ${fields.map(([, c]) => sql`, avg(${sql(c)})::float8, max(${sql(c)})::float8`)}
+      ${fields.map(([, c]) => sql`, avg(${sql(c)}::numeric)::float8, max(${sql(c)})::float8`)}
     from host_metrics
     where time >= ${from} and time < ${to}
     group by 1, 2
@@ -101,7 +106,7 @@ async function rollFs(sql: TransactionSql, from: Date, to: Date): Promise<number
     insert into fs_metrics_hourly (bucket, host_id, mount, samples
       ${fields.map(([, c]) => sql`, ${sql(`${c}_avg`)}, ${sql(`${c}_max`)}`)})
     select metric_bucket(interval '1 hour', time), host_id, mount, count(*)
-      ${fields.map(([, c]) => sql`, avg(${sql(c)})::float8, max(${sql(c)})::float8`)}
+      ${fields.map(([, c]) => sql`, avg(${sql(c)}::numeric)::float8, max(${sql(c)})::float8`)}
     from fs_metrics
     where time >= ${from} and time < ${to}
     group by 1, 2, 3

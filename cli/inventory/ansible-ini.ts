@@ -5,7 +5,12 @@
 import { AnsibleInventory, type AnsibleValue, isTemplate } from './ansible-model.ts';
 import { expandRanges, HostPatternError, hasRange, splitHostPort } from './host-pattern.ts';
 import { ShellWordsError, splitWords } from './shell-words.ts';
-import { DEFAULT_FILE_NAME, type InventoryHost, type ParseOptions } from './types.ts';
+import {
+  DEFAULT_FILE_NAME,
+  type InventoryHost,
+  InventoryError,
+  type ParseOptions,
+} from './types.ts';
 
 type SectionKind = 'hosts' | 'vars' | 'children';
 
@@ -95,7 +100,9 @@ function hostLine(inventory: AnsibleInventory, line: string, lineNo: number, gro
     tokens = splitWords(line, 'anywhere');
   } catch (error) {
     if (!(error instanceof ShellWordsError)) throw error;
-    return fail(`cannot parse host line: ${error.message}`);
+    throw new InventoryError(inventory.file, lineNo, `cannot parse host line: ${error.message}`, {
+      cause: error,
+    });
   }
   const [pattern, ...assignments] = tokens;
   if (pattern === undefined) return;
@@ -107,7 +114,9 @@ function hostLine(inventory: AnsibleInventory, line: string, lineNo: number, gro
     names = hasRange(split.host) ? expandRanges(split.host) : [split.host];
   } catch (error) {
     if (!(error instanceof HostPatternError)) throw error;
-    return fail(`${pattern}: ${error.message}`);
+    throw new InventoryError(inventory.file, lineNo, `${pattern}: ${error.message}`, {
+      cause: error,
+    });
   }
   const vars: [string, AnsibleValue][] = [];
   for (const assignment of assignments) {

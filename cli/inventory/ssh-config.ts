@@ -57,16 +57,18 @@ export function parseSshConfig(text: string, options: ParseOptions = {}): Invent
     if (line === '' || line.startsWith('#')) continue;
     // `Keyword value…` or `Keyword=value…`.
     const match = /^([A-Za-z]+)(?:\s*=\s*|\s+)(.*)$/s.exec(line);
-    if (!match) fail(lineNo, `expected "Keyword value", got ${JSON.stringify(line)}`);
-    const keyword = (match?.[1] as string).toLowerCase();
+    if (!match) return fail(lineNo, `expected "Keyword value", got ${JSON.stringify(line)}`);
+    const written = match[1] as string;
+    const rest = match[2] as string;
+    const keyword = written.toLowerCase();
     let args: string[];
     try {
-      args = splitWords(match?.[2] as string, 'word-start');
+      args = splitWords(rest, 'word-start');
     } catch (error) {
       if (!(error instanceof ShellWordsError)) throw error;
-      return fail(lineNo, `cannot parse ${match?.[1]}: ${error.message}`);
+      return fail(lineNo, `cannot parse ${written}: ${error.message}`);
     }
-    if (args.length === 0) fail(lineNo, `${match?.[1]} needs a value`);
+    if (args.length === 0) fail(lineNo, `${written} needs a value`);
 
     if (keyword === 'host') {
       for (const pattern of args) {
@@ -98,8 +100,7 @@ export function parseSshConfig(text: string, options: ParseOptions = {}): Invent
       const block = blocks[blocks.length - 1] as Block;
       if (setting) {
         // ProxyCommand's value is one command line; every other setting here takes one word.
-        const value =
-          keyword === 'proxycommand' ? (match?.[2] as string).trim() : (args[0] as string);
+        const value = keyword === 'proxycommand' ? rest.trim() : (args[0] as string);
         block.settings.push({ key: setting, keyword, value, line: lineNo });
       }
     }

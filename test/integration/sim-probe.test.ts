@@ -16,6 +16,7 @@ const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 const SHARED = path.resolve(import.meta.dirname, '../../../shared/fixtures');
 
 function targetOf(host: SimHost, overrides: Partial<SshTarget> = {}): SshTarget {
+  if (host.privateKey === null) throw new Error('the fleet made its own key: privateKey is set');
   return {
     address: host.address,
     port: host.port,
@@ -38,7 +39,8 @@ function summary(result: ProbeResult): string {
   const statuses = Object.entries(result.collectors).map(
     ([name, c]) => `${name}:${c.status}${c.error ? ` (${c.error})` : ''}`,
   );
-  return `${result.outcome} ${result.errorCode ?? ''} ${result.error ?? ''}\n${statuses.join('\n')}`;
+  const head = `${result.outcome} ${result.errorCode ?? ''} ${result.error ?? ''}`;
+  return `${head}\n${statuses.join('\n')}`;
 }
 
 /** The facts a collector makes of what the simulated host answers right now (sudo granted). */
@@ -110,7 +112,7 @@ describe('a simulated fleet probed by hostintel', () => {
     }
   });
 
-  it('healthy hosts report the recorded machines: distribution, users, their own identity', async () => {
+  it('healthy hosts report the recorded machines, each with its own identity', async () => {
     for (const index of healthy) {
       const result = await probeHost(index);
       const model = fleet.model(index);
@@ -228,21 +230,17 @@ describe('a simulated fleet probed by hostintel', () => {
     expect(Object.values(result.collectors).every((c) => c.status === 'timeout')).toBe(true);
   });
 
-  it('disconnect mid-output: what was cut off fails, nothing after the cut passes as data', async () => {
+  it('disconnect mid-output: the probe fails and no collector yields facts', async () => {
     const h = faultHost(2);
     fleet.setFault(h.index, { type: 'disconnect' });
     const result = await probeHost(h.index);
     fleet.setFault(h.index, null);
-    // probe() keeps the sections that arrived whole before the connection died: the outcome is
-    // partial, not failed (see the report: no exit status was received).
-    expect(result.outcome, summary(result)).toBe('partial');
-    expect(result.collectors.os?.status).toBe('ok');
-    for (const name of ['users', 'hardware', 'network', 'listeners', 'metrics']) {
-      expect(result.collectors[name]?.status, name).toBe('failed');
-      expect(result.collectors[name]?.error, name).toMatch(/missing from the probe output/);
+    expect(result.outcome, summary(result)).toBe('failed');
+    expect(result.errorCode).toBe('disconnected');
+    for (const outcome of Object.values(result.collectors)) {
+      expect(outcome.status).toBe('failed');
+      expect(outcome.facts).toBeUndefined();
     }
-    // The firewall collector reads a missing section as "tool absent" (reported as a bug).
-    expect(result.collectors.firewall?.status).not.toBe('ok');
   });
 
   it('auth failure: failed with errorCode authentication', async () => {
@@ -359,39 +357,5 @@ describe('a simulated fleet probed by hostintel', () => {
     const stats = fleet.stats();
     expect(stats.openConnections).toBe(0);
     expect(stats.materializedHosts).toBe(21);
-  });
-});
-
-describe('load', () => {
-  it('probes 500 simulated hosts, 32 at a time', { timeout: 180_000 }, async () => {
-    const rssBefore = process.memoryUsage().rss;
-    const fleet = await startFleet({ hosts: 500, seed: 'sim-load' });
-    try {
-      const rssIdle = process.memoryUsage().rss;
-      const started = performance.now();
-      const outcomes: string[] = [];
-      let next = 0;
-      const worker = async () => {
-        while (next < fleet.hosts.length) {
-          const h = fleet.hosts[next++];
-          if (!h) break;
-          const result = await probe(targetOf(h), { type: 'facts', sudo: true });
-          outcomes.push(result.outcome);
-        }
-      };
-      await Promise.all(Array.from({ length: 32 }, worker));
-      const seconds = (performance.now() - started) / 1000;
-      const rss = process.memoryUsage().rss;
-      console.log(
-        `[sim load] 500 facts probes, 32 concurrent: ${seconds.toFixed(1)} s, ` +
-          `${(500 / seconds).toFixed(0)} probes/s; RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB → ` +
-          `${(rssIdle / 2 ** 20).toFixed(0)} MiB idle fleet → ${(rss / 2 ** 20).toFixed(0)} MiB after; ` +
-          `${JSON.stringify(fleet.stats())}`,
-      );
-      expect(outcomes).toHaveLength(500);
-      expect(outcomes.every((o) => o === 'ok')).toBe(true);
-    } finally {
-      await fleet.stop();
-    }
   });
 });

@@ -34,7 +34,10 @@ const withUpgrades = (base: readonly Fact<PackageFact>[], idx: readonly number[]
 const byKey = (rows: readonly { key: string; value: unknown }[]) =>
   new Map(rows.map((r) => [r.key, r.value]));
 const factCount = (p: ReturnType<typeof factsProbe>) =>
-  Object.values(p.collectors).reduce((n, c) => n + (c.status === 'ok' ? (c.facts?.length ?? 0) : 0), 0);
+  Object.values(p.collectors).reduce(
+    (n, c) => n + (c.status === 'ok' ? (c.facts?.length ?? 0) : 0),
+    0,
+  );
 
 describe.each([
   { database: 'TimescaleDB', timescale: true },
@@ -65,7 +68,11 @@ describe.each([
     const r2 = await applyProbe(
       writer,
       host,
-      factsProbe({ at: at(60), packages: hostPackages(packagePool(), 1500, 0), others: debian12Collectors() }),
+      factsProbe({
+        at: at(60),
+        packages: hostPackages(packagePool(), 1500, 0),
+        others: debian12Collectors(),
+      }),
     );
     const afterSecond = await tableWrites(writer, 'host_facts');
     expect(afterSecond).toEqual(afterFirst);
@@ -168,14 +175,20 @@ describe.each([
     await expectState(at(100_000), s2);
     // The version valid at an instant says when it started and ended.
     const changedKey = s0[fiveIndexes[2] ?? 0]?.key;
-    const old = (await factsAsOf(db.sql, host, at(30), 'package')).find((r) => r.key === changedKey);
+    const old = (await factsAsOf(db.sql, host, at(30), 'package')).find(
+      (r) => r.key === changedKey,
+    );
     expect(old).toMatchObject({ validFrom: at(0), validTo: at(60) });
   });
 
   it('leaves the kinds of a failed collector untouched, and resumes diffing on success', async () => {
     const [host = ''] = await createHosts(db.sql, 'failing');
     const debian = debian12Collectors();
-    const first = await applyProbe(writer, host, factsProbe({ at: at(0), packages, others: debian }));
+    const first = await applyProbe(
+      writer,
+      host,
+      factsProbe({ at: at(0), packages, others: debian }),
+    );
     const state = async () => ({
       packages: await currentFacts(db.sql, host, 'package'),
       users: await currentFacts(db.sql, host, 'user'),
@@ -244,7 +257,9 @@ describe.each([
       user: { facts: usersOf('user') },
       group: { facts: usersOf('group') },
     });
-    expect(feed0.items.every((c) => c.key === null && c.at.getTime() === at(0).getTime())).toBe(true);
+    expect(feed0.items.every((c) => c.key === null && c.at.getTime() === at(0).getTime())).toBe(
+      true,
+    );
 
     // Services collected for the first time later: a baseline again; a new package: added.
     const p1 = factsProbe({

@@ -241,3 +241,68 @@ export async function tableWrites(sql: Sql, table: string) {
     from pg_stat_user_tables where relname = ${table}`;
   return row ?? { ins: 0, upd: 0, del: 0 };
 }
+
+/**
+ * A host's samples every `intervalS` seconds from `start`, continuing the recorded Debian 12
+ * sample: counters advance (CPU jiffies at 100 Hz on 2 CPUs, network and disk traffic),
+ * gauges wander, deterministically from `seed`.
+ */
+export function sampleSeries(start: Date, count: number, intervalS: number, seed = 1): Sample[] {
+  const base = recordedMetrics('t0').metrics;
+  let state = seed >>> 0 || 1;
+  const random = () => {
+    state = Math.imul(state, 1664525) + 1013904223;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const samples: Sample[] = [];
+  let m: RawMetrics = base;
+  for (let i = 0; i < count; i++) {
+    const at = new Date(start.getTime() + i * intervalS * 1000);
+    if (i > 0) {
+      const jiffies = intervalS * 100 * 2;
+      const busy = Math.floor(jiffies * (0.05 + 0.6 * random()));
+      const cpu = m.cpu ?? base.cpu;
+      const memory = m.memory ?? base.memory;
+      const used = Math.floor((memory?.totalBytes ?? 0) * (0.03 + 0.1 * random()));
+      m = {
+        ...m,
+        cpu: cpu && {
+          ...cpu,
+          user: cpu.user + Math.floor(busy * 0.7),
+          system: cpu.system + Math.floor(busy * 0.2),
+          iowait: cpu.iowait + Math.floor(busy * 0.05),
+          steal: cpu.steal + Math.floor(busy * 0.05),
+          idle: cpu.idle + jiffies - busy,
+        },
+        load: { load1: 3 * random(), load5: 2 * random(), load15: 1 + random() },
+        memory: memory && {
+          ...memory,
+          usedBytes: used,
+          availableBytes: memory.totalBytes - used,
+        },
+        uptimeSeconds: (m.uptimeSeconds ?? 0) + intervalS,
+        filesystems: (m.filesystems ?? []).map((fs) => {
+          const grown = fs.usedBytes + Math.floor(random() * 50_000_000);
+          return { ...fs, usedBytes: grown, availBytes: fs.sizeBytes - grown };
+        }),
+        interfaces: (m.interfaces ?? []).map((n) => ({
+          ...n,
+          rxBytes: n.rxBytes + Math.floor(random() * 1e7),
+          txBytes: n.txBytes + Math.floor(random() * 1e6),
+          rxPackets: n.rxPackets + Math.floor(random() * 1e4),
+          txPackets: n.txPackets + Math.floor(random() * 1e3),
+        })),
+        disks: (m.disks ?? []).map((d) => ({
+          ...d,
+          readsCompleted: d.readsCompleted + Math.floor(random() * 500),
+          sectorsRead: d.sectorsRead + Math.floor(random() * 40_000),
+          writesCompleted: d.writesCompleted + Math.floor(random() * 800),
+          sectorsWritten: d.sectorsWritten + Math.floor(random() * 90_000),
+          ioMs: d.ioMs + Math.floor(random() * intervalS * 300),
+        })),
+      };
+    }
+    samples.push({ at, metrics: m });
+  }
+  return samples;
+}

@@ -1,9 +1,10 @@
 // `npm run sim -- --hosts N [--port P] [--faults spec] …`: starts a simulated fleet, prints its
 // hosts file (the shape of the dev hosts.json) and serves until SIGINT or SIGTERM.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import ssh2 from 'ssh2';
 import { parseFaultSpec } from './faults.ts';
 import { type FleetOptions, startFleet } from './fleet.ts';
 
@@ -17,10 +18,27 @@ const usage = `usage: npm run sim -- --hosts N [options]
   --faults SPEC         e.g. 0:hang,1-3:slow=2000,4:tool-missing=listeners,5:garbage=random
   --no-sudo             the probe user may not sudo
   --password PW         also accept this password
+  --identity FILE       the user's private key (default: one derived from the seed, written
+                        to a temporary folder)
   --drift-every SEC     drift every host one step every SEC seconds
   --out FILE            write the hosts file there instead of stdout`;
 
-function options(): { fleet: FleetOptions; driftEvery: number; out: string | undefined } {
+interface CliOptions {
+  fleet: FleetOptions;
+  driftEvery: number;
+  out: string | undefined;
+  identity: string | undefined;
+}
+
+/** The public half of a private key file, as an authorized_keys line. */
+function publicKeyOf(file: string): { publicKey: string; privateKey: string } {
+  const privateKey = readFileSync(file, 'utf8');
+  const parsed = ssh2.utils.parseKey(privateKey);
+  if (parsed instanceof Error) throw new Error(`${file}: ${parsed.message}`);
+  return { publicKey: `${parsed.type} ${parsed.getPublicSSH().toString('base64')}`, privateKey };
+}
+
+function options(): CliOptions {
   const { values } = parseArgs({
     options: {
       hosts: { type: 'string' },
@@ -31,6 +49,7 @@ function options(): { fleet: FleetOptions; driftEvery: number; out: string | und
       faults: { type: 'string', default: '' },
       'no-sudo': { type: 'boolean', default: false },
       password: { type: 'string' },
+      identity: { type: 'string' },
       'drift-every': { type: 'string', default: '0' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -52,20 +71,24 @@ function options(): { fleet: FleetOptions; driftEvery: number; out: string | und
       ...(values.password === undefined ? {} : { password: values.password }),
       sudo: !values['no-sudo'],
       faults: Object.fromEntries(parseFaultSpec(values.faults)),
+      ...(values.identity ? { clientKey: publicKeyOf(values.identity) } : {}),
     },
     driftEvery: Number(values['drift-every']),
     out: values.out,
+    identity: values.identity,
   };
 }
 
 async function main(): Promise<void> {
-  const { fleet: fleetOptions, driftEvery, out } = options();
+  const { fleet: fleetOptions, driftEvery, out, identity } = options();
   const started = performance.now();
   const fleet = await startFleet(fleetOptions);
-  const dir = mkdtempSync(path.join(tmpdir(), 'hostintel-sim-'));
-  const keyPath = path.join(dir, 'id_ed25519');
-  writeFileSync(keyPath, fleet.hosts[0]?.privateKey ?? '', { mode: 0o600 });
-  chmodSync(keyPath, 0o600);
+  const dir = identity ? undefined : mkdtempSync(path.join(tmpdir(), 'hostintel-sim-'));
+  const keyPath = identity ?? path.join(dir ?? '', 'id_ed25519');
+  if (dir) {
+    writeFileSync(keyPath, fleet.hosts[0]?.privateKey ?? '', { mode: 0o600 });
+    chmodSync(keyPath, 0o600);
+  }
   const hostsFile = fleet.hosts.map((h) => ({
     name: h.name,
     address: h.address,
@@ -91,7 +114,7 @@ async function main(): Promise<void> {
     clearInterval(drifting);
     const stats = fleet.stats();
     await fleet.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
     console.error(`hostintel sim: ${signal}, stopped; ${JSON.stringify(stats)}`);
     process.exit(0);
   };

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import ssh2 from 'ssh2';
 import type { Fault } from './faults.ts';
 import { type DriftReport, HostModel } from './host-model.ts';
-import { ed25519FromSeed, type KeyPair } from './keys.ts';
+import { ed25519FromSeed } from './keys.ts';
 import { type Distro, distros, loadRecordings, type Recordings } from './recordings.ts';
 import { rngFor, seedBytes } from './rng.ts';
 import { type FleetCounters, type HostState, SshHost } from './ssh-host.ts';
@@ -26,8 +26,11 @@ export interface FleetOptions {
   basePort?: number;
   /** The one user every host accepts (default hiprobe). */
   username?: string;
-  /** The user's key pair (default: derived from the seed). */
-  clientKey?: KeyPair;
+  /**
+   * The key the user logs in with: its public half (`ssh-ed25519 AAAA…`, any type ssh2 reads)
+   * and, if known, its private half for SimHost.privateKey. Default: a key pair from the seed.
+   */
+  clientKey?: { publicKey: string; privateKey?: string };
   /** Also accept this password. */
   password?: string;
   /** Whether the user may `sudo -n` (default true). */
@@ -47,8 +50,8 @@ export interface SimHost {
   readonly username: string;
   /** The key the host presents normally, `ssh-ed25519 AAAA…` (changes with rotateHostKey). */
   readonly hostKey: string;
-  /** The user's private key (OpenSSH format), the same for every host. */
-  readonly privateKey: string;
+  /** The user's private key (OpenSSH format), the same for every host; null if not given. */
+  readonly privateKey: string | null;
   readonly distro: Distro;
 }
 
@@ -61,7 +64,7 @@ export interface FleetStats extends FleetCounters {
 
 export interface Fleet {
   readonly hosts: readonly SimHost[];
-  /** Replaces the host's faults (null or [] clears them; hanging connections are dropped). */
+  /** Replaces the host's faults (null or [] clears them); lifting a hang drops its connections. */
   setFault(index: number, fault: Fault | readonly Fault[] | null): void;
   /** A new host key for good (a reinstall); returns it. */
   rotateHostKey(index: number): string;
@@ -94,7 +97,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const { seed } = options;
   const addresses = options.addresses ?? [options.address ?? '127.0.0.1'];
   const username = options.username ?? 'hiprobe';
-  const clientKey = options.clientKey ?? ed25519FromSeed(seedBytes(seed, 'client-key'));
+  const clientKey: { publicKey: string; privateKey?: string } =
+    options.clientKey ?? ed25519FromSeed(seedBytes(seed, 'client-key'));
   const parsedClientKey = ssh2.utils.parseKey(clientKey.publicKey);
   if (parsedClientKey instanceof Error) throw parsedClientKey;
   const weights = { ...DEFAULT_WEIGHTS, ...options.distros };
@@ -153,7 +157,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       port: 0,
       username,
       hostKey: state.key.publicKey,
-      privateKey: clientKey.privateKey,
+      privateKey: clientKey.privateKey ?? null,
       distro,
     });
   }
@@ -188,8 +192,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     hosts,
     setFault(index, fault) {
       const server = serverOf(index);
+      const wasHanging = server.state.faults.some((f) => f.type === 'hang');
       server.state.faults = asList(fault);
-      if (server.state.faults.length === 0) server.dropConnections();
+      if (wasHanging && !server.state.faults.some((f) => f.type === 'hang')) {
+        server.dropConnections();
+      }
     },
     rotateHostKey(index) {
       const server = serverOf(index);

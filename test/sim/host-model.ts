@@ -1,7 +1,7 @@
 // One simulated host: its identity, package database, services and counters, all derived from
 // (fleet seed, index), and what each section of a probe prints on it right now.
 import { renderCounters, renderUptime, withBootTime } from './counters.ts';
-import { type PackageChange, PackageDb } from './package-db.ts';
+import { type PackageChange, PackageDb, type Row } from './package-db.ts';
 import type { Distro, Profile, Recordings, TextAnswer } from './recordings.ts';
 import { type Rng, rngFor } from './rng.ts';
 
@@ -27,7 +27,14 @@ function hex(rng: Rng, bytes: number): string {
 
 function uuid(rng: Rng): string {
   const h = hex(rng, 16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+  const [a, b, c, d, e] = [
+    h.slice(0, 8),
+    h.slice(8, 12),
+    h.slice(13, 16),
+    h.slice(17, 20),
+    h.slice(20),
+  ];
+  return `${a}-${b}-4${c}-a${d}-${e}`;
 }
 
 const ROLES = ['web', 'db', 'cache', 'app', 'batch', 'edge', 'build', 'mq'] as const;
@@ -146,7 +153,7 @@ export class HostModel {
       case 'os.boot-id':
         return ok(`${this.bootId}\n`);
       case 'os.uname':
-        return profile.kernelFromPackages ? ok(`${this.kernels()[0] ?? ''} x86_64\n`) : undefined;
+        return profile.kernelFromPackages ? ok(`${this.runningKernel()} x86_64\n`) : undefined;
       case 'os.kernels':
         return profile.kernelFromPackages
           ? ok(
@@ -200,12 +207,14 @@ export class HostModel {
     }
   }
 
-  /** Installed kernels as `uname -r` prints them, newest package row first. */
-  private kernels(): string[] {
-    return this.packages
-      .rows()
-      .filter((row) => row[0] === 'kernel')
-      .map((row) => `${row[2]}-${row[3]}.${row[4]}`);
+  /** Installed kernels as `uname -r` prints them. */
+  private kernels(rows: readonly Row[] = this.packages.rows()): string[] {
+    return rows.filter((row) => row[0] === 'kernel').map((row) => `${row[2]}-${row[3]}.${row[4]}`);
+  }
+
+  /** The kernel the host booted: the recorded one, even if its package was removed since. */
+  private runningKernel(): string {
+    return this.kernels(this.profile.packages.rows)[0] ?? 'unknown';
   }
 
   private services(id: string): TextAnswer | undefined {

@@ -12,6 +12,8 @@ export interface KeyPair {
 }
 
 const KEY_TYPE = 'ssh-ed25519';
+const PEM_BEGIN = '-----BEGIN OPENSSH PRIVATE KEY-----';
+const PEM_END = '-----END OPENSSH PRIVATE KEY-----';
 const PLACEHOLDER_X = Buffer.alloc(32).toString('base64url');
 
 function sshString(data: Buffer | string): Buffer {
@@ -59,9 +61,9 @@ export function ed25519FromSeed(seed: Buffer, comment = ''): KeyPair {
     sshString(publicBlob),
     sshString(secret),
   ]).toString('base64');
-  const lines = body.match(/.{1,70}/g) ?? [];
+  const lines = (body.match(/.{1,70}/g) ?? []).join('\n');
   return {
-    privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    privateKey: `${PEM_BEGIN}\n${lines}\n${PEM_END}\n`,
     publicKey: `${KEY_TYPE} ${publicBlob.toString('base64')}`,
   };
 }

@@ -123,8 +123,14 @@ export class PackageDb {
     return rows;
   }
 
+  // Not cached: 0.3 ms per render, where a cached 48 KB list per host would cost ~0.5 GB at
+  // 10,000 hosts.
   render(): string {
     return this.format.render(this.rows());
+  }
+
+  private change(i: number, row: Row | null): void {
+    this.changes.set(i, row);
   }
 
   private current(i: number): Row | null {
@@ -146,7 +152,7 @@ export class PackageDb {
     const pool = this.candidates(() => true);
     for (const k of rng.sample(pool.length, count)) {
       const i = pool[k];
-      if (i !== undefined) this.changes.set(i, null);
+      if (i !== undefined) this.change(i, null);
     }
   }
 
@@ -158,7 +164,7 @@ export class PackageDb {
       const row = i === undefined ? null : this.current(i);
       if (i === undefined || !row) continue;
       const next = this.format.upgrade(row, nowMs);
-      this.changes.set(i, next);
+      this.change(i, next);
       changes.push({
         name: this.format.name(row),
         from: this.format.version(row),
@@ -175,7 +181,7 @@ export class PackageDb {
       const i = pool[k];
       const row = i === undefined ? null : this.current(i);
       if (i === undefined || !row) continue;
-      this.changes.set(i, this.format.remove(row));
+      this.change(i, this.format.remove(row));
       changes.push({ name: this.format.name(row), from: this.format.version(row), to: null });
     }
     return changes;

@@ -134,30 +134,34 @@ export class SshHost {
   }
 
   private authenticate(ctx: AuthContext): void {
-    const { username, clientKey, password, counters } = this.shared;
-    const methods: ('publickey' | 'password')[] = password
-      ? ['publickey', 'password']
-      : ['publickey'];
+    const { password, counters } = this.shared;
+    const verdict = this.verdict(ctx);
+    if (verdict === 'accept') {
+      ctx.accept();
+      return;
+    }
+    if (verdict === 'failure') counters.authFailures++;
+    ctx.reject(password === undefined ? ['publickey'] : ['publickey', 'password']);
+  }
+
+  /** `next`: not a failure yet (the client's `none` probe, or a method it may not use). */
+  private verdict(ctx: AuthContext): 'accept' | 'failure' | 'next' {
+    const { username, clientKey, password } = this.shared;
     if (faultOf(this.state.faults, 'auth-failure') || ctx.username !== username) {
-      if (ctx.method !== 'none') counters.authFailures++;
-      return ctx.reject(methods);
+      return ctx.method === 'none' ? 'next' : 'failure';
     }
     if (ctx.method === 'publickey') {
       if (ctx.key.algo !== clientKey.type || !ctx.key.data.equals(clientKey.getPublicSSH())) {
-        counters.authFailures++;
-        return ctx.reject(methods);
+        return 'failure';
       }
       // Without a signature the client only asks whether this key would do.
-      if (!ctx.signature || !ctx.blob) return ctx.accept();
-      if (clientKey.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) return ctx.accept();
-      counters.authFailures++;
-      return ctx.reject(methods);
+      if (!ctx.signature || !ctx.blob) return 'accept';
+      return clientKey.verify(ctx.blob, ctx.signature, ctx.hashAlgo) ? 'accept' : 'failure';
     }
     if (ctx.method === 'password' && password !== undefined) {
-      if (sameSecret(ctx.password, password)) return ctx.accept();
-      counters.authFailures++;
+      return sameSecret(ctx.password, password) ? 'accept' : 'failure';
     }
-    return ctx.reject(methods);
+    return 'next';
   }
 
   private exec(channel: ServerChannel, remotePort: number): void {
@@ -174,7 +178,10 @@ export class SshHost {
       if (size <= MAX_SCRIPT_BYTES) chunks.push(chunk);
     });
     channel.on('end', () => {
-      if (size > MAX_SCRIPT_BYTES) return this.finish(channel, 2, 'sh: script too large\n');
+      if (size > MAX_SCRIPT_BYTES) {
+        this.finish(channel, 2, 'sh: script too large\n');
+        return;
+      }
       void this.answer(channel, Buffer.concat(chunks).toString('utf8'), remotePort, () => closed);
     });
   }

@@ -106,7 +106,11 @@ describe('invalid files are rejected whole, with the line', () => {
   it.each([
     ['broken-unclosed-quote.ini', 3, 'cannot parse host line: no closing quotation'],
     ['broken-undefined-child.ini', 6, 'names group "databases", which is never declared'],
-    ['broken-vars-undefined.ini', 4, 'section [webservers:vars] is for a group that is never declared'],
+    [
+      'broken-vars-undefined.ini',
+      4,
+      'section [webservers:vars] is for a group that is never declared',
+    ],
     ['broken-port.ini', 7, 'ansible_port: port 70000 is out of range'],
     ['broken-template.ini', 3, 'ansible_host is a Jinja2 template'],
     ['broken-cycle.ini', 8, 'group children form a cycle: a → b → c → a'],
@@ -137,7 +141,9 @@ describe('invalid files are rejected whole, with the line', () => {
   });
 
   it('rejects an unknown section type', () => {
-    expect(() => parseAnsibleIni('[web:hostvars]\nx=1\n')).toThrow('inventory:1: section [web:hostvars]');
+    expect(() => parseAnsibleIni('[web:hostvars]\nx=1\n')).toThrow(
+      'inventory:1: section [web:hostvars]',
+    );
   });
 });
 

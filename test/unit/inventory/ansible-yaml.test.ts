@@ -85,7 +85,8 @@ describe('YAML edge cases', () => {
   });
 
   it('a vaulted connection setting is an error, since hostintel cannot decrypt it', () => {
-    const text = 'all:\n  hosts:\n    h1:\n      ansible_user: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        6231\n';
+    const text =
+      'all:\n  hosts:\n    h1:\n      ansible_user: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        6231\n';
     expect(() => parseAnsibleYaml(text)).toThrow(
       'inventory:4: ansible_user is encrypted with Ansible Vault',
     );
@@ -110,6 +111,8 @@ describe('invalid files are rejected whole, with the line', () => {
   });
 
   it('a top level that is not a mapping', () => {
-    expect(() => parseAnsibleYaml('- web01\n- web02\n')).toThrow('inventory:1: an inventory must be a mapping');
+    expect(() => parseAnsibleYaml('- web01\n- web02\n')).toThrow(
+      'inventory:1: an inventory must be a mapping',
+    );
   });
 });

@@ -66,7 +66,9 @@ describe('planImport', () => {
 
   it('refuses an inventory with the same name twice', () => {
     const [host] = incoming;
-    expect(() => planImport([], [host as never, host as never])).toThrow('lists bastion.example.net twice');
+    expect(() => planImport([], [host as never, host as never])).toThrow(
+      'lists bastion.example.net twice',
+    );
   });
 
   it('formats a dry run', () => {

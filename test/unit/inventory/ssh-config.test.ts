@@ -54,7 +54,10 @@ describe('ssh_config', () => {
 
   it('reports what it could not follow, with lines, and skips the nc-proxied host', () => {
     expect(notices).toEqual([
-      { line: 2, message: 'Include ~/.ssh/config.d/* is not followed: import those files separately' },
+      {
+        line: 2,
+        message: 'Include ~/.ssh/config.d/* is not followed: import those files separately',
+      },
       {
         line: 31,
         message:
@@ -70,7 +73,8 @@ describe('ssh_config', () => {
   });
 
   it('accepts Keyword=value, quoted values and `ProxyJump none`', () => {
-    const text = 'Host=a\n  HostName = "192.0.2.1"\n  ProxyJump none\nHost *\n  ProxyJump bastion\n';
+    const text =
+      'Host=a\n  HostName = "192.0.2.1"\n  ProxyJump none\nHost *\n  ProxyJump bastion\n';
     expect(parseSshConfig(text)[0]).toMatchObject({ address: '192.0.2.1', proxyJump: null });
   });
 
@@ -106,7 +110,11 @@ describe('invalid files are rejected whole, with the line', () => {
   });
 
   it('an unclosed quote and a keyword without a value', () => {
-    expect(() => parseSshConfig('Host a\n  HostName "x\n')).toThrow('inventory:2: cannot parse HostName');
-    expect(() => parseSshConfig('Host a\n  User\n')).toThrow('inventory:2: expected "Keyword value"');
+    expect(() => parseSshConfig('Host a\n  HostName "x\n')).toThrow(
+      'inventory:2: cannot parse HostName',
+    );
+    expect(() => parseSshConfig('Host a\n  User\n')).toThrow(
+      'inventory:2: expected "Keyword value"',
+    );
   });
 });

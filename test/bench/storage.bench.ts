@@ -1,0 +1,383 @@
+// Storage benchmark. In a database of its own (created and dropped here):
+//   facts    2,000 hosts × 1,500 real package records (test/integration/storage-fixtures.ts):
+//            an initial load, a re-probe with nothing changed, a re-probe with 5 packages
+//            updated per host — through applyProbe (write-on-change with history);
+//   baseline the same unchanged and 5-change passes, on the same data, with the two naive
+//            ways of keeping current state: INSERT … ON CONFLICT DO UPDATE (WHERE changed)
+//            and delete-and-reinsert, on a sample of the hosts;
+//   lookup   "which hosts have package X" over the loaded fleet, with and without the
+//            indexes leading on the package name;
+//   metrics  batched ingest across hosts (insertMetrics: one unnest INSERT per table).
+// Prints rows written and time per host for each pass, ratios to the baselines and ingest
+// rows/s. Not a test: nothing is asserted.
+//
+//   node deploy/dev/test-env.js tsx test/bench/storage.bench.ts
+//     [--hosts 2000] [--packages 1500] [--concurrency 4] [--baseline-hosts 200]
+//     [--metric-batches 10] [--plain]   (--plain: no TimescaleDB, plain tables)
+
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { PackageFact } from '../../collectors/packages.ts';
+import type { Fact } from '../../collectors/types.ts';
+import { createSql, type Sql } from '../../sql/client.ts';
+import { type ApplyProbeResult, applyProbe } from '../../sql/facts.ts';
+import { insertMetrics, type MetricRows, toMetricRows } from '../../sql/metrics.ts';
+import { migrate } from '../../sql/migrate.ts';
+import { packageHosts } from '../../sql/packages.ts';
+import {
+  createHosts,
+  factsProbe,
+  hostPackages,
+  packagePool,
+  sampleSeries,
+  upgraded,
+} from '../integration/storage-fixtures.ts';
+
+const { values } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '2000' },
+    packages: { type: 'string', default: '1500' },
+    concurrency: { type: 'string', default: '4' },
+    'baseline-hosts': { type: 'string', default: '200' },
+    'metric-batches': { type: 'string', default: '10' },
+    plain: { type: 'boolean', default: false },
+  },
+});
+const HOSTS = Number(values.hosts);
+const PACKAGES = Number(values.packages);
+const CONCURRENCY = Number(values.concurrency);
+const BASELINE_HOSTS = Math.min(HOSTS, Number(values['baseline-hosts']));
+const METRIC_BATCHES = Number(values['metric-batches']);
+
+const adminUrl = process.env.HOSTINTEL_TEST_DATABASE_URL;
+if (!adminUrl) {
+  console.error('HOSTINTEL_TEST_DATABASE_URL is not set: run through deploy/dev/test-env.js');
+  process.exit(2);
+}
+const dbName = `hostintel_bench_storage_${process.pid}`;
+const dbUrl = new URL(adminUrl);
+dbUrl.pathname = `/${dbName}`;
+
+const T0 = new Date('2026-11-01T00:00:00.000Z');
+const hour = (n: number) => new Date(T0.getTime() + n * 3_600_000);
+
+/** Runs `work` for every item with at most `limit` at a time; per-item durations in ms. */
+async function pooled<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  const durations: number[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      const start = performance.now();
+      await work(item);
+      durations.push(performance.now() - start);
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: limit }, lane));
+  return { wallMs: performance.now() - start, durations };
+}
+
+const percentile = (xs: readonly number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+async function tableRows(sql: Sql) {
+  const [row] = await sql<{ facts: number; closed: number; changes: number; probes: number }[]>`
+    select (select count(*)::int from host_facts) as facts,
+           (select count(*)::int from host_facts where valid_to is not null) as closed,
+           (select count(*)::int from host_fact_changes) as changes,
+           (select count(*)::int from intel_probes) as probes`;
+  if (!row) throw new Error('no counts');
+  return row;
+}
+
+async function walBytes(sql: Sql, since: string) {
+  const [row] = await sql<{ bytes: number; lsn: string }[]>`
+    select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), ${since}::pg_lsn)::float8 as bytes,
+           pg_current_wal_insert_lsn()::text as lsn`;
+  return row ?? { bytes: 0, lsn: since };
+}
+async function walNow(sql: Sql) {
+  const [row] = await sql<{ lsn: string }[]>`select pg_current_wal_insert_lsn()::text as lsn`;
+  return row?.lsn ?? '0/0';
+}
+
+interface PassReport {
+  name: string;
+  wallMs: number;
+  perHostMs: number;
+  p50: number;
+  p95: number;
+  factRowsInserted: number;
+  factRowsClosed: number;
+  changeRows: number;
+  walMiB: number;
+}
+
+function printPass(r: PassReport) {
+  console.log(
+    `  ${r.name.padEnd(26)} ${ms(r.perHostMs).padStart(10)}/host (wall)  ` +
+      `p50 ${ms(r.p50).padStart(9)}  p95 ${ms(r.p95).padStart(9)}  ` +
+      `fact rows +${r.factRowsInserted} inserted, ${r.factRowsClosed} closed, ` +
+      `${r.changeRows} feed entries  WAL ${r.walMiB.toFixed(1)} MiB`,
+  );
+}
+
+async function factsPass(
+  sql: Sql,
+  name: string,
+  hosts: readonly string[],
+  factsOf: (i: number) => readonly Fact[],
+  at: Date,
+): Promise<PassReport> {
+  const before = await tableRows(sql);
+  const lsn = await walNow(sql);
+  const results: ApplyProbeResult[] = [];
+  const indexes = hosts.map((_, i) => i);
+  const { wallMs, durations } = await pooled(indexes, CONCURRENCY, async (i) => {
+    const probe = factsProbe({ at, packages: factsOf(i) });
+    results.push(await applyProbe(sql, hosts[i] as string, probe));
+  });
+  const wal = await walBytes(sql, lsn);
+  const after = await tableRows(sql);
+  const written = results.reduce((n, r) => n + r.factRowsWritten, 0);
+  const inserted = after.facts - before.facts;
+  const closed = after.closed - before.closed;
+  if (written !== inserted + closed) {
+    throw new Error(
+      `${name}: applyProbe reported ${written} rows, the tables ${inserted + closed}`,
+    );
+  }
+  return {
+    name,
+    wallMs,
+    perHostMs: wallMs / hosts.length,
+    p50: percentile(durations, 50),
+    p95: percentile(durations, 95),
+    factRowsInserted: inserted,
+    factRowsClosed: closed,
+    changeRows: after.changes - before.changes,
+    walMiB: wal.bytes / 2 ** 20,
+  };
+}
+
+/** The naive ways, on a current-state-only table: what write-on-change is compared with. */
+async function baselinePass(
+  sql: Sql,
+  method: 'upsert' | 'reinsert',
+  name: string,
+  hosts: readonly string[],
+  factsOf: (i: number) => readonly Fact[],
+) {
+  const lsn = await walNow(sql);
+  const { wallMs, durations } = await pooled(
+    hosts.map((_, i) => i),
+    CONCURRENCY,
+    async (i) => {
+      const facts = factsOf(i);
+      const host = hosts[i] as string;
+      const json = JSON.stringify(facts);
+      if (method === 'upsert') {
+        await sql`
+          insert into bench_current (host_id, kind, key, value)
+          select ${host}, kind, key, value
+          from jsonb_to_recordset(${json}::text::jsonb) as t(kind text, key text, value jsonb)
+          on conflict (host_id, kind, key) do update set value = excluded.value
+            where bench_current.value is distinct from excluded.value`;
+        // …and what disappeared.
+        await sql`
+          delete from bench_current c where c.host_id = ${host} and not exists (
+            select from jsonb_to_recordset(${json}::text::jsonb) as t(kind text, key text)
+            where t.kind = c.kind and t.key = c.key)`;
+      } else {
+        await sql.begin(async (tx) => {
+          await tx`delete from bench_reinsert where host_id = ${host}`;
+          await tx`
+            insert into bench_reinsert (host_id, kind, key, value)
+            select ${host}, kind, key, value
+            from jsonb_to_recordset(${json}::text::jsonb) as t(kind text, key text, value jsonb)`;
+        });
+      }
+    },
+  );
+  const wal = await walBytes(sql, lsn);
+  return {
+    name,
+    perHostMs: wallMs / hosts.length,
+    p50: percentile(durations, 50),
+    p95: percentile(durations, 95),
+    walMiB: wal.bytes / 2 ** 20,
+  };
+}
+
+async function main() {
+  const admin = createSql(adminUrl as string, { max: 1 });
+  await admin`create database ${admin(dbName)}`;
+  const sql = createSql(dbUrl.toString(), { max: CONCURRENCY + 1 });
+  try {
+    const info = await migrate(sql, { timescale: !values.plain });
+    const settings = await sql<{ name: string; setting: string }[]>`
+      select name, setting from pg_settings
+      where name in ('fsync', 'synchronous_commit', 'shared_buffers', 'max_wal_size')`;
+    console.log(
+      `storage bench: ${HOSTS} hosts × ${PACKAGES} packages, concurrency ${CONCURRENCY}, ` +
+        `PostgreSQL ${info.serverVersion}, TimescaleDB ${info.timescaledb ?? 'absent'}`,
+    );
+    console.log(`  server: ${settings.map((s) => `${s.name}=${s.setting}`).join(' ')}`);
+
+    const pool = packagePool();
+    const hosts = await createHosts(sql, 'bench', HOSTS);
+    // Each host its own 1,500 of the ~1,700 real records (a different window of the pool).
+    const initial = hosts.map((_, i) => hostPackages(pool, PACKAGES, (i * 37) % pool.length));
+    const dpkgIndexes = initial.map((facts) =>
+      facts.flatMap((f, j) => (f.value.manager === 'dpkg' ? [j] : [])),
+    );
+    const updated = initial.map((facts, i) => {
+      const candidates = dpkgIndexes[i] ?? [];
+      const picks = new Set(
+        [0, 1, 2, 3, 4].map((k) => candidates[(i * 13 + k * 97) % candidates.length]),
+      );
+      return facts.map((f, j) => (picks.has(j) ? upgraded(f as Fact<PackageFact>, 1) : f));
+    });
+
+    console.log('\nfacts through applyProbe (write-on-change, with history)');
+    const load = await factsPass(sql, 'initial load', hosts, (i) => initial[i] ?? [], hour(0));
+    printPass(load);
+    await sql`vacuum analyze host_facts`;
+    const unchanged = await factsPass(
+      sql,
+      're-probe, nothing changed',
+      hosts,
+      (i) => initial[i] ?? [],
+      hour(1),
+    );
+    printPass(unchanged);
+    const changed = await factsPass(
+      sql,
+      're-probe, 5 changes/host',
+      hosts,
+      (i) => updated[i] ?? [],
+      hour(2),
+    );
+    printPass(changed);
+    console.log(
+      `  goals: unchanged 0 fact rows (${unchanged.factRowsInserted + unchanged.factRowsClosed})` +
+        ` and ≤ 5 ms/host (${ms(unchanged.perHostMs)}); 5 changes ≤ 10 ms/host ` +
+        `(${ms(changed.perHostMs)}); exactly ${5 * HOSTS} changes (${changed.changeRows})`,
+    );
+
+    console.log(
+      `\nbaselines on the first ${BASELINE_HOSTS} hosts (current state only, no history)`,
+    );
+    await sql`
+      create table bench_current (host_id uuid, kind text, key text, value jsonb,
+        primary key (host_id, kind, key))`;
+    await sql`
+      create table bench_reinsert (host_id uuid, kind text, key text, value jsonb,
+        primary key (host_id, kind, key))`;
+    const sample = hosts.slice(0, BASELINE_HOSTS);
+    await baselinePass(sql, 'upsert', 'load', sample, (i) => initial[i] ?? []);
+    await baselinePass(sql, 'reinsert', 'load', sample, (i) => initial[i] ?? []);
+    await sql`vacuum analyze bench_current, bench_reinsert`;
+    // The sample's hosts hold `updated` now: applying it again changes nothing, applying
+    // `initial` again is 5 package changes per host, like the baselines' passes.
+    const ours = await factsPass(sql, 'unchanged', sample, (i) => updated[i] ?? [], hour(3));
+    const same = (i: number) => initial[i] ?? [];
+    const five = (i: number) => updated[i] ?? [];
+    const rows: [string, { perHostMs: number; p50: number; walMiB: number }][] = [
+      ['applyProbe, nothing changed', ours],
+      ['ON CONFLICT, nothing changed', await baselinePass(sql, 'upsert', '', sample, same)],
+      ['delete+reinsert, nothing changed', await baselinePass(sql, 'reinsert', '', sample, same)],
+    ];
+    const ours5 = await factsPass(sql, '5 changes', sample, (i) => initial[i] ?? [], hour(4));
+    rows.push(
+      ['applyProbe, 5 changes', ours5],
+      ['ON CONFLICT, 5 changes', await baselinePass(sql, 'upsert', '', sample, five)],
+      ['delete+reinsert, 5 changes', await baselinePass(sql, 'reinsert', '', sample, five)],
+    );
+    for (const [name, r] of rows) {
+      console.log(
+        `  ${name.padEnd(34)} ${ms(r.perHostMs).padStart(10)}/host  p50 ${ms(r.p50).padStart(9)}` +
+          `  WAL ${r.walMiB.toFixed(2)} MiB`,
+      );
+    }
+    const ratio = (a: number, b: number) => `${(b / a).toFixed(1)}×`;
+    console.log(
+      `  time of the baseline / applyProbe's: ON CONFLICT ` +
+        `${ratio(ours.perHostMs, rows[1]?.[1].perHostMs ?? 0)} unchanged, ` +
+        `${ratio(ours5.perHostMs, rows[4]?.[1].perHostMs ?? 0)} with 5 changes; ` +
+        `delete+reinsert ${ratio(ours.perHostMs, rows[2]?.[1].perHostMs ?? 0)} / ` +
+        `${ratio(ours5.perHostMs, rows[5]?.[1].perHostMs ?? 0)}`,
+    );
+
+    console.log('\n"which hosts have package X" over the current package rows');
+    const [current] = await sql<{ n: number }[]>`
+      select count(*)::int as n from host_facts where kind = 'package' and valid_to is null`;
+    const names = ['openssl', 'libc6', 'util-linux', 'bash', 'python3.11', 'zlib'];
+    const lookup = async (q: Sql) => {
+      const times: number[] = [];
+      let found = 0;
+      for (let round = 0; round < 5; round++) {
+        for (const name of names) {
+          const start = performance.now();
+          found += (await packageHosts(q, name)).length;
+          times.push(performance.now() - start);
+        }
+      }
+      return { median: percentile(times, 50), found: found / 5 };
+    };
+    const withIndex = await lookup(sql);
+    let withoutIndex = { median: 0, found: 0 };
+    await sql
+      .begin(async (tx) => {
+        await tx`drop index host_facts_package_name`;
+        await tx`drop index host_facts_package_source`;
+        withoutIndex = await lookup(tx as unknown as Sql);
+        throw new Error('rollback');
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof Error && error.message === 'rollback')) throw error;
+      });
+    console.log(
+      `  ${current?.n} current package rows; ${names.length} names, ` +
+        `${withIndex.found} rows found: median ${ms(withIndex.median)} with the name indexes, ` +
+        `${ms(withoutIndex.median)} without (${ratio(withIndex.median, withoutIndex.median)})`,
+    );
+
+    console.log('\nmetrics ingest (insertMetrics, one batch = one sample of every host)');
+    const series = hosts.map((_, i) => sampleSeries(hour(5), METRIC_BATCHES + 1, 60, i + 1));
+    const batches: MetricRows[][] = [];
+    for (let b = 1; b <= METRIC_BATCHES; b++) {
+      batches.push(
+        hosts.map((h, i) => {
+          const s = series[i] ?? [];
+          const cur = s[b];
+          if (!cur) throw new Error('missing sample');
+          return toMetricRows(h, cur.at, s[b - 1], cur.metrics);
+        }),
+      );
+    }
+    let rowsIn = 0;
+    let ingestMs = 0;
+    for (const batch of batches) {
+      const start = performance.now();
+      const counts = await insertMetrics(sql, batch);
+      ingestMs += performance.now() - start;
+      rowsIn += counts.host + counts.fs + counts.net + counts.disk;
+    }
+    console.log(
+      `  ${rowsIn} rows in ${METRIC_BATCHES} batches of ${HOSTS} hosts ` +
+        `(${Math.round(rowsIn / METRIC_BATCHES)} rows each): ` +
+        `${Math.round(rowsIn / (ingestMs / 1000))} rows/s (goal ≥ 100,000)`,
+    );
+  } finally {
+    await sql.end({ timeout: 5 });
+    await admin`drop database if exists ${admin(dbName)} with (force)`;
+    await admin.end();
+  }
+}
+
+await main();
