@@ -3,8 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { createSql, type Sql } from '../sql/client.ts';
-import { migrate } from '../sql/migrate.ts';
+import type { Sql } from '../sql/client.ts';
 import { createPrivateFile } from '../sql/secrets.ts';
 import {
   bootstrapToken,
@@ -15,6 +14,7 @@ import {
   upsertBootstrapToken,
 } from '../sql/tokens.ts';
 import type { Config } from './config.ts';
+import { withDatabase } from './database.ts';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 // An arbitrary constant naming "hostintel bootstrap token" in pg_advisory_lock's key space.
@@ -123,37 +123,13 @@ export async function createTokenCommand(
 ): Promise<void> {
   const role = parseRole(options.role);
   const name = options.name ?? `${role} (cli)`;
-  await withDatabase(config, async (sql) => {
-    const { token, row } = await createToken(sql, { name, role });
-    process.stderr.write(`created ${role} token "${name}" (id ${row.id}); shown only now:\n`);
-    process.stdout.write(`${token}\n`);
-  });
-}
-
-/** Runs `work` on a migrated database: DATABASE_URL, or the embedded one when unset. */
-async function withDatabase(config: Config, work: (sql: Sql) => Promise<void>): Promise<void> {
-  let url = config.databaseUrl;
-  let stop = async () => {};
-  if (!url) {
-    const { startEmbedded } = await import('../sql/embedded.ts');
-    const embedded = await startEmbedded(config.dataDir, () => {}).catch((error: unknown) => {
-      throw new TokenCommandError(
-        'DATABASE_URL is not set and the embedded database under ' +
-          `${config.dataDir} cannot be opened (is \`hostintel serve\` running? Stop it, or ` +
-          'create the token with POST /v1/tokens and the admin token)',
-        { cause: error },
-      );
-    });
-    url = embedded.url;
-    stop = () => embedded.stop();
-  }
-  const sql = createSql(url, { max: 1 });
-  try {
-    // The tokens table may not exist yet when `serve` never ran on this database.
-    await migrate(sql);
-    await work(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-    await stop();
-  }
+  await withDatabase(
+    config,
+    'create the token with POST /v1/tokens and the admin token',
+    async (sql) => {
+      const { token, row } = await createToken(sql, { name, role });
+      process.stderr.write(`created ${role} token "${name}" (id ${row.id}); shown only now:\n`);
+      process.stdout.write(`${token}\n`);
+    },
+  );
 }

@@ -158,9 +158,18 @@ export async function insertMetrics(
   const fs = all.flatMap((r) => r.fs);
   const net = all.flatMap((r) => r.net);
   const disk = all.flatMap((r) => r.disk);
-  const col = <R, V>(rows: readonly R[], pick: (r: R) => V) => rows.map(pick);
-  const times = (rows: readonly { time: Date }[]) => rows.map((r) => r.time.toISOString());
-  const hosts = (rows: readonly { hostId: string }[]) => rows.map((r) => r.hostId);
+  // Columns travel as array literals built here: postgres.js would quote and escape every
+  // element of a JS array, which costs more than the INSERT itself at 14,000 rows a batch.
+  const col = <R>(rows: readonly R[], pick: (r: R) => number | null) =>
+    literal(rows, (r) => {
+      const v = pick(r);
+      return v === null ? 'NULL' : String(v);
+    });
+  const txt = <R>(rows: readonly R[], pick: (r: R) => string) =>
+    literal(rows, (r) => `"${pick(r).replace(/[\\"]/g, '\\$&')}"`);
+  // ISO timestamps and UUIDs hold no character an array literal would need quoted.
+  const times = (rows: readonly { time: Date }[]) => literal(rows, (r) => r.time.toISOString());
+  const hosts = (rows: readonly { hostId: string }[]) => literal(rows, (r) => r.hostId);
   await sql.begin((tx) => [
     host.length === 0
       ? tx`select`
@@ -188,8 +197,8 @@ export async function insertMetrics(
         insert into fs_metrics (time, host_id, mount, device, fstype, size_bytes, used_bytes,
           avail_bytes, inodes_total, inodes_used)
         select * from unnest(
-          ${times(fs)}::timestamptz[], ${hosts(fs)}::uuid[], ${col(fs, (r) => r.mount)}::text[],
-          ${col(fs, (r) => r.device)}::text[], ${col(fs, (r) => r.fstype)}::text[],
+          ${times(fs)}::timestamptz[], ${hosts(fs)}::uuid[], ${txt(fs, (r) => r.mount)}::text[],
+          ${txt(fs, (r) => r.device)}::text[], ${txt(fs, (r) => r.fstype)}::text[],
           ${col(fs, (r) => r.sizeBytes)}::bigint[], ${col(fs, (r) => r.usedBytes)}::bigint[],
           ${col(fs, (r) => r.availBytes)}::bigint[], ${col(fs, (r) => r.inodesTotal)}::bigint[],
           ${col(fs, (r) => r.inodesUsed)}::bigint[])`,
@@ -199,7 +208,7 @@ export async function insertMetrics(
         insert into net_metrics (time, host_id, iface, rx_bytes_per_s, tx_bytes_per_s,
           rx_packets_per_s, tx_packets_per_s, rx_errors_per_s, tx_errors_per_s)
         select * from unnest(
-          ${times(net)}::timestamptz[], ${hosts(net)}::uuid[], ${col(net, (r) => r.iface)}::text[],
+          ${times(net)}::timestamptz[], ${hosts(net)}::uuid[], ${txt(net, (r) => r.iface)}::text[],
           ${col(net, (r) => r.rxBytesPerSec)}::real[], ${col(net, (r) => r.txBytesPerSec)}::real[],
           ${col(net, (r) => r.rxPacketsPerSec)}::real[],
           ${col(net, (r) => r.txPacketsPerSec)}::real[],
@@ -212,9 +221,19 @@ export async function insertMetrics(
           read_iops, write_iops, util_pct)
         select * from unnest(
           ${times(disk)}::timestamptz[], ${hosts(disk)}::uuid[],
-          ${col(disk, (r) => r.device)}::text[], ${col(disk, (r) => r.readBytesPerSec)}::real[],
+          ${txt(disk, (r) => r.device)}::text[], ${col(disk, (r) => r.readBytesPerSec)}::real[],
           ${col(disk, (r) => r.writeBytesPerSec)}::real[], ${col(disk, (r) => r.readIops)}::real[],
           ${col(disk, (r) => r.writeIops)}::real[], ${col(disk, (r) => r.utilPct)}::real[])`,
   ]);
   return { host: host.length, fs: fs.length, net: net.length, disk: disk.length };
+}
+
+/** A PostgreSQL array literal of already formatted elements. */
+function literal<R>(rows: readonly R[], element: (r: R) => string): string {
+  let out = '{';
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) out += ',';
+    out += element(rows[i] as R);
+  }
+  return `${out}}`;
 }
