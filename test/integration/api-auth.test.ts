@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -127,6 +128,16 @@ describe('authentication and roles, iterated from the OpenAPI document', () => {
 });
 
 describe('the OpenAPI document', () => {
+  it('validates against the official OpenAPI 3.1 schema', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(
+      (await document()) as unknown as Record<string, unknown>,
+    );
+    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
   it('holds the OpenAPI 3.1 structural invariants', async () => {
     const doc = await document();
     expect(doc.openapi).toBe('3.1.0');
