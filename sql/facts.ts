@@ -1,4 +1,5 @@
-// Applying a probe: the probe record and every fact change it implies, in one transaction.
+// Applying a probe: the probe record and every fact change it implies, in one transaction
+// (or, when nothing changed, in one statement).
 //
 // Only kinds whose collector succeeded are touched; a failed, timed-out, needs-privilege or
 // unsupported collector leaves its kinds exactly as they were. Per kind:
@@ -25,14 +26,20 @@ import {
   hashFactSets,
   hashFacts,
 } from './fact-hash.ts';
-import { type ProbeCollectorOutcome, type ProbeReason, recordProbe } from './probes.ts';
+import {
+  type ProbeCollectorOutcome,
+  type ProbeReason,
+  type ProbeRecord,
+  probeRecordCtes,
+  recordProbe,
+} from './probes.ts';
 
 export class FactKindError extends Error {
   override readonly name = 'FactKindError';
 }
 
 export interface ApplyProbeOptions {
-  /** The id startProbe returned: that row is completed. Absent: the row is inserted now. */
+  /** The id startProbe returned: that running probe is completed. Absent: a new id. */
   probeId?: string;
   reason?: ProbeReason;
   /** The fact kinds each collector owns; the collector registry by default. */
@@ -50,9 +57,11 @@ export interface ApplyProbeResult {
   baseline: number;
   /** host_facts rows inserted plus rows updated (closed, or re-hashed). */
   factRowsWritten: number;
+  /** The kinds of the collectors that succeeded, by what became of them. */
   kinds: {
     baseline: string[];
     unchanged: string[];
+    /** Set hash differed: diffed (possibly finding only a reordered value, no change). */
     changed: string[];
     stale: string[];
   };
@@ -89,67 +98,111 @@ export async function applyProbe(
     factRowsWritten: 0,
     kinds: { baseline: [], unchanged: [], changed: [], stale: [] },
   };
+  const record = (): ProbeRecord => ({
+    id: probeId,
+    hostId,
+    type: result.type,
+    reason: options.reason ?? null,
+    status: result.outcome,
+    startedAt: result.startedAt,
+    finishedAt: at,
+    collectors: outcomes,
+    bytes: result.bytes,
+    error: result.error ?? null,
+    errorCode: result.errorCode ?? null,
+    factChanges: summary.added + summary.removed + summary.changed + summary.baseline,
+  });
+
+  if (sets.length === 0) {
+    await recordProbe(sql, record());
+    return summary;
+  }
+  const confirmed = await confirmUnchanged(sql, hostId, at, sets, record());
+  if (confirmed === 'all') {
+    summary.kinds.unchanged.push(...sets.map((s) => s.kind));
+    return summary;
+  }
+  summary.kinds.unchanged.push(...confirmed);
+  const rest = sets.filter((s) => !confirmed.includes(s.kind));
 
   await sql.begin(async (tx) => {
+    const [, known] = await Promise.all([
+      tx`select pg_advisory_xact_lock(${APPLY_LOCK_CLASS}, hashtext(${hostId}::text))`,
+      // Bucket hashes only travel for kinds whose set hash differs.
+      tx<KnownKind[]>`
+        select k.kind, k.last_success_at,
+          case when k.facts_hash = i.hash then null else k.bucket_hashes end as bucket_hashes
+        from host_fact_kinds k
+        join unnest(${rest.map((s) => s.kind)}::text[], ${rest.map((s) => s.hash)}::text[])
+          as i(kind, hash) on i.kind = k.kind
+        where k.host_id = ${hostId}`,
+    ]);
+    const byKind = new Map(known.map((k) => [k.kind, k]));
     const applied: FactSet[] = [];
-    if (sets.length > 0) {
-      const [, known] = await Promise.all([
-        tx`select pg_advisory_xact_lock(${APPLY_LOCK_CLASS}, hashtext(${hostId}::text))`,
-        // Bucket hashes only travel for kinds whose set hash differs.
-        tx<KnownKind[]>`
-          select k.kind, k.last_success_at,
-            case when k.facts_hash = i.hash then null else k.bucket_hashes end as bucket_hashes
-          from host_fact_kinds k
-          join unnest(${sets.map((s) => s.kind)}::text[], ${sets.map((s) => s.hash)}::text[])
-            as i(kind, hash) on i.kind = k.kind
-          where k.host_id = ${hostId}`,
-      ]);
-      const byKind = new Map(known.map((k) => [k.kind, k]));
-      const toDiff: BucketWork[] = [];
-      for (const set of sets) {
-        const previous = byKind.get(set.kind);
-        if (previous && at.getTime() <= previous.last_success_at.getTime()) {
-          summary.kinds.stale.push(set.kind);
-          for (const o of owned) if (o.kind === set.kind) markStale(outcomes, o.collector);
-          continue;
-        }
-        applied.push(set);
-        if (!previous) {
-          summary.kinds.baseline.push(set.kind);
-          summary.baseline += set.facts.length;
-          toDiff.push({ set, buckets: ALL_BUCKETS });
-        } else if (previous.bucket_hashes === null) {
-          summary.kinds.unchanged.push(set.kind);
-        } else {
-          summary.kinds.changed.push(set.kind);
-          toDiff.push({ set, buckets: changedBuckets(set, previous.bucket_hashes) });
-        }
+    const toDiff: BucketWork[] = [];
+    for (const set of rest) {
+      const previous = byKind.get(set.kind);
+      if (previous && at.getTime() <= previous.last_success_at.getTime()) {
+        summary.kinds.stale.push(set.kind);
+        for (const o of owned) if (o.kind === set.kind) markStale(outcomes, o.collector);
+        continue;
       }
-      if (toDiff.length > 0) {
-        summary.factRowsWritten = await writeDifferences(tx, hostId, probeId, at, toDiff, summary);
+      applied.push(set);
+      if (!previous) {
+        summary.kinds.baseline.push(set.kind);
+        summary.baseline += set.facts.length;
+        toDiff.push({ set, buckets: ALL_BUCKETS });
+      } else if (previous.bucket_hashes === null) {
+        summary.kinds.unchanged.push(set.kind);
+      } else {
+        summary.kinds.changed.push(set.kind);
+        toDiff.push({ set, buckets: changedBuckets(set, previous.bucket_hashes) });
       }
     }
-    const factChanges = summary.added + summary.removed + summary.changed + summary.baseline;
+    if (toDiff.length > 0) {
+      summary.factRowsWritten = await writeDifferences(tx, hostId, probeId, at, toDiff, summary);
+    }
     await Promise.all([
       applied.length > 0 ? markKinds(tx, hostId, probeId, at, applied, summary) : null,
-      recordProbe(tx, {
-        id: probeId,
-        started: options.probeId !== undefined,
-        hostId,
-        type: result.type,
-        reason: options.reason ?? null,
-        status: result.outcome,
-        startedAt: result.startedAt,
-        finishedAt: at,
-        collectors: outcomes,
-        bytes: result.bytes,
-        error: result.error ?? null,
-        errorCode: result.errorCode ?? null,
-        factChanges,
-      }),
+      recordProbe(tx, record()),
     ]);
   });
   return summary;
+}
+
+/**
+ * The common case in one statement and one round trip, outside any transaction: each kind
+ * whose set hash is the stored one gets its last success; when that is every kind, the probe
+ * is recorded too ('all'). Otherwise returns the kinds confirmed, and the caller applies the
+ * others. The statement takes the host's apply lock first (an initplan of the UPDATE), so a
+ * row a concurrent apply changed is re-checked at its committed version.
+ */
+async function confirmUnchanged(
+  sql: Sql,
+  hostId: string,
+  at: Date,
+  sets: readonly FactSet[],
+  probe: ProbeRecord,
+): Promise<'all' | string[]> {
+  const [row] = await sql<{ confirmed: string[]; recorded: number }[]>`
+    with fast_lock as (
+      select pg_advisory_xact_lock(${APPLY_LOCK_CLASS}, hashtext(${hostId}::text)) as locked
+    ),
+    confirmed as (
+      update host_fact_kinds k set last_success_at = ${at}, last_probe_id = ${probe.id}
+      from unnest(${sets.map((s) => s.kind)}::text[], ${sets.map((s) => s.hash)}::text[])
+        as i(kind, facts_hash)
+      where k.host_id = ${hostId} and k.kind = i.kind and k.facts_hash = i.facts_hash
+        and k.last_success_at < ${at}
+        and (select count(*) from fast_lock) = 1
+      returning k.kind
+    ),
+    fast_gate as (select (select count(*) from confirmed) = ${sets.length} as ok),
+    ${probeRecordCtes(sql, probe, sql`(select ok from fast_gate)`)}
+    select array(select kind from confirmed) as confirmed,
+      (select count(*)::int from probe_recorded) as recorded`;
+  if (!row) return [];
+  return row.recorded > 0 ? 'all' : row.confirmed;
 }
 
 /** Diff the given buckets against their open rows and write only what differs. */
@@ -172,11 +225,16 @@ async function writeDifferences(
       ) as t(kind, key, hash)
     ),
     current as (
-      select f.kind, f.key, f.value_hash as hash
+      -- One index range per bucket, whatever the statistics say (offset 0: not flattened).
+      select f.kind, f.key, f.hash
       from unnest(${buckets.map((b) => b.kind)}::text[], ${buckets.map((b) => b.bucket)}::int[])
         as b(kind, bucket)
-      join host_facts f on f.host_id = ${hostId} and f.valid_to is null
-        and f.kind = b.kind and f.bucket = b.bucket
+      cross join lateral (
+        select c.kind, c.key, c.value_hash as hash from host_facts c
+        where c.host_id = ${hostId} and c.valid_to is null
+          and c.kind = b.kind and c.bucket = b.bucket
+        offset 0
+      ) f
     )
     select 'gone' as side, kind, key from (select * from current except select * from incoming) g
     union all
@@ -222,8 +280,11 @@ async function writeDifferences(
       select c.id, c.kind, c.key, c.value
       from unnest(${gone.map((g) => g.kind)}::text[], ${gone.map((g) => g.key)}::text[])
         as g(kind, key)
-      join host_facts c on c.host_id = ${hostId} and c.valid_to is null
-        and c.kind = g.kind and c.key = g.key
+      cross join lateral (
+        select id, kind, key, value from host_facts
+        where host_id = ${hostId} and valid_to is null and kind = g.kind and key = g.key
+        offset 0
+      ) c
     ),
     -- Same value, different text (a collector that now orders its fields differently): not a
     -- change, only the stored hash is brought up to date.
@@ -303,7 +364,10 @@ async function markKinds(
     insert into host_fact_changes (host_id, kind, key, change, at, probe_id, before, after)
     select ${hostId}, kind, null, 'baseline', ${at}, ${probeId}, null,
       jsonb_build_object('facts', facts)
-    from unnest(${baseline.map((s) => s.kind)}::text[], ${baseline.map((s) => s.facts.length)}::int[])
+    from unnest(
+      ${baseline.map((s) => s.kind)}::text[],
+      ${baseline.map((s) => s.facts.length)}::int[]
+    )
       as t(kind, facts)`;
 }
 

@@ -167,8 +167,17 @@ export async function insertMetrics(
     });
   const txt = <R>(rows: readonly R[], pick: (r: R) => string) =>
     literal(rows, (r) => `"${pick(r).replace(/[\\"]/g, '\\$&')}"`);
-  // ISO timestamps and UUIDs hold no character an array literal would need quoted.
-  const times = (rows: readonly { time: Date }[]) => literal(rows, (r) => r.time.toISOString());
+  // ISO timestamps and UUIDs hold no character an array literal would need quoted. A sample's
+  // rows share its Date: each is formatted once.
+  const iso = new Map<Date, string>();
+  const isoOf = (time: Date) => {
+    const known = iso.get(time);
+    if (known !== undefined) return known;
+    const text = time.toISOString();
+    iso.set(time, text);
+    return text;
+  };
+  const times = (rows: readonly { time: Date }[]) => literal(rows, (r) => isoOf(r.time));
   const hosts = (rows: readonly { hostId: string }[]) => literal(rows, (r) => r.hostId);
   await sql.begin((tx) => [
     host.length === 0

@@ -1,8 +1,10 @@
-// The probe log (intel_probes): a row per probe, inserted as 'running' when the probe starts
-// so that its id can be handed out at once (the API answers 202 with it), completed when it
-// ends — by applyProbe (sql/facts.ts) with the probe's result, or by finishProbe when there is
-// no result (aborted, or ended by the host actor's own timeout).
+// The probe log: a probe is in intel_probes_running from its start, so that its id can be
+// handed out at once (the API answers 202 with it) and the API shows it running; when it ends
+// it moves to intel_probes (a hypertable under TimescaleDB) with its outcome — recorded by
+// applyProbe (sql/facts.ts) with the probe's result, or by finishProbe when there is none
+// (aborted, or ended by the host actor's own timeout). Listings read both tables.
 import { randomUUID } from 'node:crypto';
+import type postgres from 'postgres';
 import type { CollectorStatus } from '../collectors/types.ts';
 import type { Sql, TransactionSql } from './client.ts';
 import { cursorIds, decodeCursor, type Page, pageLimit, toPage } from './cursor.ts';
@@ -60,8 +62,8 @@ export async function startProbe(sql: Sql, probe: StartProbe): Promise<ProbeHand
   const id = probe.id ?? randomUUID();
   const startedAt = probe.startedAt ?? new Date();
   await sql`
-    insert into intel_probes (id, host_id, type, reason, started_at, status)
-    values (${id}, ${probe.hostId}, ${probe.type}, ${probe.reason ?? null}, ${startedAt}, 'running')`;
+    insert into intel_probes_running (id, host_id, type, reason, started_at)
+    values (${id}, ${probe.hostId}, ${probe.type}, ${probe.reason ?? null}, ${startedAt})`;
   return { id, startedAt };
 }
 
@@ -80,21 +82,20 @@ export interface ProbeEnd {
  */
 export async function finishProbe(sql: Sql, probeId: string, end: ProbeEnd): Promise<boolean> {
   const rows = await sql`
-    update intel_probes set
-      status = ${end.status},
-      finished_at = greatest(started_at, ${end.finishedAt ?? new Date()}::timestamptz),
-      error = ${end.error ?? null},
-      error_code = ${end.errorCode ?? null},
-      bytes = ${end.bytes ?? null},
-      collectors = ${JSON.stringify(end.collectors ?? {})}::text::jsonb,
-      fact_changes = 0
-    where id = ${probeId} and status = 'running'
+    with running as (delete from intel_probes_running where id = ${probeId} returning *)
+    insert into intel_probes (id, host_id, type, reason, started_at, finished_at, status,
+                              collectors, bytes, error, error_code, fact_changes)
+    select id, host_id, type, reason, started_at,
+      greatest(started_at, ${end.finishedAt ?? new Date()}::timestamptz), ${end.status},
+      ${JSON.stringify(end.collectors ?? {})}::text::jsonb, ${end.bytes ?? null},
+      ${end.error ?? null}, ${end.errorCode ?? null}, 0
+    from running
     returning id`;
   return rows.length > 0;
 }
 
 /**
- * Marks probes still 'running' that started before `startedBefore` as failed: their runner
+ * Marks probes still running that started before `startedBefore` as failed: their runner
  * died or lost the host. Returns how many.
  */
 export async function abandonRunningProbes(
@@ -102,11 +103,14 @@ export async function abandonRunningProbes(
   options: { startedBefore: Date },
 ): Promise<number> {
   const rows = await sql`
-    update intel_probes set
-      status = 'failed', finished_at = greatest(started_at, now()),
-      error = 'the probe never finished (its runner stopped or lost the host)',
-      error_code = 'abandoned', fact_changes = 0
-    where status = 'running' and started_at < ${options.startedBefore}
+    with running as (
+      delete from intel_probes_running where started_at < ${options.startedBefore} returning *
+    )
+    insert into intel_probes (id, host_id, type, reason, started_at, finished_at, status,
+                              error, error_code, fact_changes)
+    select id, host_id, type, reason, started_at, greatest(started_at, now()), 'failed',
+      'the probe never finished (its runner stopped or lost the host)', 'abandoned', 0
+    from running
     returning id`;
   return rows.length;
 }
@@ -114,12 +118,16 @@ export async function abandonRunningProbes(
 /** What applyProbe records for a finished probe, in its transaction. */
 export interface ProbeRecord {
   id: string;
-  /** true: complete the row startProbe inserted; false: insert the whole row now. */
-  started: boolean;
+  /**
+   * Ignored, kept for callers written before running probes had their own table: a probe
+   * startProbe began is found there by its id.
+   */
+  started?: boolean;
   hostId: string;
   type: ProbeKind;
   reason: ProbeReason | null;
   status: Exclude<ProbeStatus, 'running'>;
+  /** Used when startProbe was not called; a started probe keeps its own start and reason. */
   startedAt: Date;
   finishedAt: Date;
   collectors: Record<string, ProbeCollectorOutcome>;
@@ -129,25 +137,40 @@ export interface ProbeRecord {
   factChanges: number;
 }
 
+/**
+ * Two CTEs, `probe_running` and `probe_recorded`, to put in a WITH list: they move the probe
+ * out of intel_probes_running if it is there and insert its finished row — only when `gate`
+ * (an SQL boolean) holds. Lets a caller record the probe in the statement that decides it.
+ */
+export function probeRecordCtes(
+  sql: Sql | TransactionSql,
+  p: ProbeRecord,
+  gate: postgres.Fragment,
+): postgres.Fragment {
+  return sql`
+    probe_running as (
+      delete from intel_probes_running where id = ${p.id} and ${gate}
+      returning reason, started_at
+    ),
+    probe_start as (
+      select coalesce((select started_at from probe_running), ${p.startedAt}::timestamptz) as at,
+        coalesce((select reason from probe_running), ${p.reason}::text) as reason
+    ),
+    probe_recorded as (
+      insert into intel_probes (id, host_id, type, reason, started_at, finished_at, status,
+                                collectors, bytes, error, error_code, fact_changes)
+      select ${p.id}, ${p.hostId}, ${p.type}, s.reason, s.at,
+        greatest(s.at, ${p.finishedAt}::timestamptz), ${p.status},
+        ${JSON.stringify(p.collectors)}::text::jsonb, ${p.bytes}, ${p.error}, ${p.errorCode},
+        ${p.factChanges}
+      from probe_start s
+      where ${gate}
+      returning id
+    )`;
+}
+
 export async function recordProbe(sql: Sql | TransactionSql, p: ProbeRecord): Promise<void> {
-  const collectors = JSON.stringify(p.collectors);
-  if (p.started) {
-    // The started row keeps its own start time; a row that is gone (deleted by retention
-    // during a very long probe) is written again.
-    const rows = await sql`
-      update intel_probes set
-        status = ${p.status}, finished_at = greatest(started_at, ${p.finishedAt}::timestamptz),
-        collectors = ${collectors}::text::jsonb, bytes = ${p.bytes}, error = ${p.error},
-        error_code = ${p.errorCode}, fact_changes = ${p.factChanges}
-      where id = ${p.id}
-      returning id`;
-    if (rows.length > 0) return;
-  }
-  await sql`
-    insert into intel_probes (id, host_id, type, reason, started_at, finished_at, status,
-                              collectors, bytes, error, error_code, fact_changes)
-    values (${p.id}, ${p.hostId}, ${p.type}, ${p.reason}, ${p.startedAt}, ${p.finishedAt},
-            ${p.status}, ${collectors}::text::jsonb, ${p.bytes}, ${p.error}, ${p.errorCode}, ${p.factChanges})`;
+  await sql`with ${probeRecordCtes(sql, p, sql`true`)} select count(*) from probe_recorded`;
 }
 
 type ProbeDbRow = {
@@ -184,10 +207,23 @@ function toProbe(r: ProbeDbRow): ProbeRow {
   };
 }
 
+/** Running and finished probes as one relation (columns of intel_probes). */
+function allProbes(sql: Sql, where: postgres.Fragment) {
+  return sql`
+    select id, host_id, type, reason, 'running'::text as status, started_at,
+      null::timestamptz as finished_at, '{}'::jsonb as collectors, null::bigint as bytes,
+      null::text as error, null::text as error_code, null::int as fact_changes
+    from intel_probes_running where ${where}
+    union all
+    select id, host_id, type, reason, status, started_at, finished_at, collectors, bytes,
+      error, error_code, fact_changes
+    from intel_probes where ${where}`;
+}
+
 export async function probeById(sql: Sql, id: string): Promise<ProbeRow | null> {
   if (!cursorIds.uuid.test(id)) return null;
   const [row] = await sql<ProbeDbRow[]>`
-    select *, '' as cursor_at from intel_probes where id = ${id} limit 1`;
+    select *, '' as cursor_at from (${allProbes(sql, sql`id = ${id}`)}) p limit 1`;
   return row ? toProbe(row) : null;
 }
 
@@ -198,7 +234,7 @@ export interface ProbeListOptions {
   type?: ProbeKind;
 }
 
-/** A host's probes, newest first. */
+/** A host's probes, running and finished, newest first. */
 export async function probes(
   sql: Sql,
   hostId: string,
@@ -206,13 +242,14 @@ export async function probes(
 ): Promise<Page<ProbeRow>> {
   const limit = pageLimit(options.limit);
   const after = options.cursor ? decodeCursor('probes', options.cursor, cursorIds.uuid) : null;
+  // The conditions go into both branches, so each is an ordered index scan of its table.
+  const where = sql`host_id = ${hostId}
+    ${after ? sql`and (started_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+    ${options.type ? sql`and type = ${options.type}` : sql``}`;
   const rows = await sql<ProbeDbRow[]>`
     select *, to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
-    from intel_probes
-    where host_id = ${hostId}
-      ${after ? sql`and (started_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
-      ${options.status ? sql`and status = ${options.status}` : sql``}
-      ${options.type ? sql`and type = ${options.type}` : sql``}
+    from (${allProbes(sql, where)}) p
+    where true ${options.status ? sql`and status = ${options.status}` : sql``}
     order by started_at desc, id desc
     limit ${limit + 1}`;
   return toPage(rows, limit, 'probes', (r) => ({ at: r.cursor_at, id: r.id }), toProbe);

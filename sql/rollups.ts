@@ -60,7 +60,8 @@ async function rollup(
       await tx`
         insert into metric_rollup_watermarks (rollup, rolled_until) values (${name}, ${b})
         on conflict (rollup) do update
-          set rolled_until = greatest(metric_rollup_watermarks.rolled_until, excluded.rolled_until)`;
+          set rolled_until = greatest(metric_rollup_watermarks.rolled_until,
+                                      excluded.rolled_until)`;
       return written;
     });
   }

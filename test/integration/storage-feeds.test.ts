@@ -226,7 +226,7 @@ describe.each([
     expect(facts.items).toHaveLength(4);
   });
 
-  it('finds the hosts with a package by binary or by source name, with its version fields', async () => {
+  it('finds the hosts with a package by binary or source name, with its versions', async () => {
     const [a = '', b = '', c = ''] = await createHosts(db.sql, 'pkg', 3);
     const debian = debian12Packages();
     await applyProbe(db.sql, a, factsProbe({ at: at(0), packages: debian }));

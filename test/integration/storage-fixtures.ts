@@ -85,6 +85,27 @@ function dpkgListToQuery(listing: string): string {
   return lines.join('\n');
 }
 
+/**
+ * /var/lib/dpkg/status stanzas as dpkg-query lines: dpkg-query reads exactly these fields
+ * (Source: "name (version)" or just the name; absent means the package's own).
+ */
+export function dpkgStatusToQuery(status: string): string {
+  const abbrev: Record<string, string> = { installed: 'ii ', 'config-files': 'rc ' };
+  return status
+    .split(/\n\s*\n/)
+    .flatMap((stanza) => {
+      const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(stanza)?.[1];
+      const name = field('Package');
+      const version = field('Version');
+      if (!name || !version) return [];
+      const [, sourceName = name, sourceVersion = version] =
+        /^(\S+)(?: \((.+)\))?$/.exec(field('Source') ?? name) ?? [];
+      const state = abbrev[field('Status')?.split(' ')[2] ?? ''] ?? 'ii ';
+      return [[name, field('Architecture'), version, sourceName, sourceVersion, state].join('\t')];
+    })
+    .join('\n');
+}
+
 /** `rpm -qai` records as lines of the rpm collector's query format. */
 function rpmInfoToQuery(info: string): string {
   const lines: string[] = [];

@@ -35,7 +35,7 @@ describe.each([
 ])('retention on $database', ({ timescale }) => {
   const db = useTestDatabase({ timescale });
 
-  it('keeps 30 days of samples and probes, 400 of rollups and history, and every current fact', async () => {
+  it('keeps 30 days of samples, 400 of rollups and history, all current facts', async () => {
     expect(RETENTION_DEFAULTS).toEqual({
       rawMetricsDays: 30,
       rollupDays: 400,
@@ -119,9 +119,9 @@ describe.each([
     const changes = await db.sql<{ change: string; at: Date }[]>`
       select change, at from host_fact_changes where host_id = ${host}`;
     expect(changes).toHaveLength(5);
-    expect(changes.every((c) => c.change === 'changed' && c.at.getTime() === daysAgo(5).getTime())).toBe(
-      true,
-    );
+    expect(
+      changes.every((c) => c.change === 'changed' && c.at.getTime() === daysAgo(5).getTime()),
+    ).toBe(true);
     // As of a week ago (within the history kept) the answer is still complete.
     const weekAgo = await factsAsOf(db.sql, host, daysAgo(7), 'package');
     expect(new Map(weekAgo.map((r) => [r.key, r.value]))).toEqual(
