@@ -160,15 +160,14 @@ export async function insertMetrics(
   const disk = all.flatMap((r) => r.disk);
   // Columns travel as array literals built here: postgres.js would quote and escape every
   // element of a JS array, which costs more than the INSERT itself at 14,000 rows a batch.
+  // Numbers through JSON.stringify, V8's fastest way to print doubles: "[1.5,null]" is an
+  // array literal once its brackets are braces (array_in takes null in any case).
   const col = <R>(rows: readonly R[], pick: (r: R) => number | null) =>
-    literal(rows, (r) => {
-      const v = pick(r);
-      return v === null ? 'NULL' : String(v);
-    });
+    `{${JSON.stringify(rows.map(pick)).slice(1, -1)}}`;
   const txt = <R>(rows: readonly R[], pick: (r: R) => string) =>
     literal(rows, (r) => `"${pick(r).replace(/[\\"]/g, '\\$&')}"`);
-  // ISO timestamps and UUIDs hold no character an array literal would need quoted. A sample's
-  // rows share its Date: each is formatted once.
+  // ISO timestamps and UUIDs hold no character JSON would escape, so JSON's quoted strings
+  // are the literal's. A sample's rows share its Date: each is formatted once.
   const iso = new Map<Date, string>();
   const isoOf = (time: Date) => {
     const known = iso.get(time);
@@ -177,8 +176,10 @@ export async function insertMetrics(
     iso.set(time, text);
     return text;
   };
-  const times = (rows: readonly { time: Date }[]) => literal(rows, (r) => isoOf(r.time));
-  const hosts = (rows: readonly { hostId: string }[]) => literal(rows, (r) => r.hostId);
+  const times = (rows: readonly { time: Date }[]) =>
+    `{${JSON.stringify(rows.map((r) => isoOf(r.time))).slice(1, -1)}}`;
+  const hosts = (rows: readonly { hostId: string }[]) =>
+    `{${JSON.stringify(rows.map((r) => r.hostId)).slice(1, -1)}}`;
   await sql.begin((tx) => [
     host.length === 0
       ? tx`select`
