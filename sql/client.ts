@@ -18,7 +18,7 @@ export function createSql(url: string, options: ClientOptions = {}): Sql {
     // Fail fast when the server is unreachable instead of hanging a probe or a request.
     connect_timeout: 10,
     idle_timeout: 60,
-    // bigint columns (byte counters) come back as JS numbers: they stay below 2^53.
+    // bigint columns come back as BigInt (exact); callers convert where a number is wanted.
     types: { bigint: postgres.BigInt },
     transform: { undefined: null },
     connection: { application_name: 'hostintel' },
