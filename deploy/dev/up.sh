@@ -11,8 +11,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 require_root
-# Reference tools the test suite compares against: rpm's own rpm.vercmp (dpkg is always here).
-ensure_cmds rpm:rpm
+# Reference tools the test suite compares against: rpm's own rpm.vercmp (dpkg is always here),
+# and the headless browser the console's end-to-end test drives through playwright-core.
+ensure_cmds rpm:rpm chromium:chromium
 db=$("$DEV_DIR/timescaledb.sh" start)
 hosts=$("$DEV_DIR/ssh-hosts.sh" start)
 printf '%s\n%s\n' "$db" "$hosts" >"$HOSTINTEL_DEV_ROOT/env.tmp"
