@@ -2,6 +2,8 @@
 // `intervalMs` or when `maxItems` are waiting: batched across hosts, which is what makes
 // metrics ingest cheap (DESIGN §8). A failed write is retried with the next batch, up to
 // `maxItems * 4` items; beyond that the oldest are dropped and counted, never kept unbounded.
+// A write that stored part of its batch says what is left with PartialWriteError: only that is
+// retried, so nothing is written twice.
 
 export interface BatcherStats {
   pending: number;
@@ -9,6 +11,18 @@ export interface BatcherStats {
   dropped: number;
   failures: number;
   lastError: string | null;
+}
+
+/** Thrown by a write that stored part of its batch: `left` (at most as many items) is retried. */
+export class PartialWriteError<T> extends Error {
+  override readonly name = 'PartialWriteError';
+  constructor(
+    message: string,
+    readonly left: readonly T[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 export class Batcher<T> {
@@ -67,7 +81,8 @@ export class Batcher<T> {
         (error: unknown) => {
           this.#stats.failures++;
           this.#stats.lastError = error instanceof Error ? error.message : String(error);
-          this.#pending = batch.concat(this.#pending); // retried with the next flush
+          const retry = error instanceof PartialWriteError ? (error.left as T[]) : batch;
+          this.#pending = retry.concat(this.#pending); // retried with the next flush
           this.#bound();
         },
       )

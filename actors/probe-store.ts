@@ -6,17 +6,22 @@ import type { Sql } from '../sql/client.ts';
 import { recordHostEvent } from '../sql/events.ts';
 import { applyProbe } from '../sql/facts.ts';
 import { pinHostKey } from '../sql/hosts.ts';
-import { insertMetrics, type MetricRows, toMetricRows } from '../sql/metrics.ts';
+import { insertMetrics, type MetricRows, MetricsWriteError, toMetricRows } from '../sql/metrics.ts';
 import { startProbe } from '../sql/probes.ts';
-import type { Batcher } from './batcher.ts';
+import { type Batcher, PartialWriteError } from './batcher.ts';
 import type { ProbeStore } from './probe-runner.ts';
+import { type RunnerObserver, timeDbWrite } from './service-metrics.ts';
 
 // "hostintel probe of host X": the advisory-lock class, distinct from the migration lock.
 const PROBE_LOCK_CLASS = 0x68697072;
 
 type Reserved = Awaited<ReturnType<Sql['reserve']>>;
 
-export function createProbeStore(sql: Sql, metrics: Batcher<MetricRows>): ProbeStore {
+export function createProbeStore(
+  sql: Sql,
+  metrics: Batcher<MetricRows>,
+  observer?: Pick<RunnerObserver, 'dbWrite'>,
+): ProbeStore {
   const locks = new Map<string, Reserved>();
   const unlock = async (probeId: string, hostId: string) => {
     const connection = locks.get(probeId);
@@ -53,7 +58,7 @@ export function createProbeStore(sql: Sql, metrics: Batcher<MetricRows>): ProbeS
     },
     async finish(hostId, probeId, result: ProbeResult) {
       try {
-        await applyProbe(sql, hostId, result, { probeId });
+        await timeDbWrite(observer, 'probe', () => applyProbe(sql, hostId, result, { probeId }));
       } finally {
         await unlock(probeId, hostId);
       }
@@ -72,8 +77,14 @@ export function createProbeStore(sql: Sql, metrics: Batcher<MetricRows>): ProbeS
   };
 }
 
-export function metricsWriter(sql: Sql) {
+export function metricsWriter(sql: Sql, observer?: Pick<RunnerObserver, 'dbWrite'>) {
   return async (batch: MetricRows[]) => {
-    await insertMetrics(sql, batch);
+    try {
+      await timeDbWrite(observer, 'metrics', () => insertMetrics(sql, batch));
+    } catch (error) {
+      // Tables already written must not be written again: only the rest is retried.
+      if (!(error instanceof MetricsWriteError)) throw error;
+      throw new PartialWriteError(error.message, error.unwritten, { cause: error });
+    }
   };
 }

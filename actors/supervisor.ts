@@ -1,7 +1,8 @@
-// The supervisor keeps one host actor per enabled host in the host table. It is a plain
-// object, not a parent machine: host actors run as independent root actors, because XState
-// scans every timer of a whole actor system whenever any actor in it stops (each finished
-// probe), which made 10,000 children ~8× slower than 10,000 roots (DESIGN §8).
+// The supervisor keeps one host actor per host that loadHosts returns — in the runner, the
+// hosts whose lease this process holds (actors/leases.ts). It is a plain object, not a parent
+// machine: host actors run as independent root actors, because XState scans every timer of a
+// whole actor system whenever any actor in it stops (each finished probe), which made 10,000
+// children ~8× slower than 10,000 roots (DESIGN §8).
 //
 // It follows the table through `reconcile()` — called on NOTIFY and periodically — and owns
 // the probe concurrency limit: a probe queues for a slot before it touches the network.
@@ -10,6 +11,7 @@ import { type Actor, createActor, fromPromise } from 'xstate';
 import {
   type HostEmitted,
   type HostSettings,
+  type HostStateName,
   hostMachine,
   hostSettings,
   type ProbeInput,
@@ -18,6 +20,7 @@ import {
 import { type HostView, hostStateName, toHostView } from './host-view.ts';
 import type { ProbeLimiter } from './limiter.ts';
 import { checkRefresh, type RefreshDecision } from './refresh-policy.ts';
+import { type ActorCounts, countActors } from './service-metrics.ts';
 
 /** What the supervisor needs to know of a host row. */
 export interface SupervisedHost {
@@ -187,6 +190,12 @@ export class Supervisor {
     return { accepted: true, probeId };
   }
 
+  /** The state of the host's actor, or null when none runs here (cheaper than view()). */
+  state(hostId: string): HostStateName | null {
+    const entry = this.#entries.get(hostId);
+    return entry ? hostStateName(entry.actor.getSnapshot()) : null;
+  }
+
   view(hostId: string): HostView | null {
     const entry = this.#entries.get(hostId);
     return entry ? toHostView(entry.actor.getSnapshot()) : null;
@@ -195,6 +204,17 @@ export class Supervisor {
   views(filter: { state?: string } = {}): HostView[] {
     const views = [...this.#entries.values()].map((e) => toHostView(e.actor.getSnapshot()));
     return filter.state ? views.filter((v) => v.state === filter.state) : views;
+  }
+
+  /** Actors per state: what GET /metrics reads each scrape, without building every view. */
+  actorCounts(): ActorCounts {
+    const counts = countActors([]);
+    for (const { actor } of this.#entries.values()) {
+      const snapshot = actor.getSnapshot();
+      counts.byState[hostStateName(snapshot)]++;
+      if (snapshot.context.unreachable) counts.unreachable++;
+    }
+    return counts;
   }
 
   /** Every state change of every actor; returns the unsubscribe function. */

@@ -27,6 +27,7 @@ const schema = z.object({
   HOSTINTEL_RETENTION_PROBE_LOG_DAYS: days.default(30),
   HOSTINTEL_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   HOSTINTEL_PROBE_CONCURRENCY_PER_GROUP: z.coerce.number().int().min(1).max(10_000).default(8),
+  HOSTINTEL_LEASE_TTL_S: z.coerce.number().min(1).max(3600).default(30),
 });
 
 export interface Config {
@@ -44,6 +45,8 @@ export interface Config {
     probeLogDays: number;
   };
   probeConcurrency: { global: number; perGroup: number };
+  /** How long a runner's host leases last without a heartbeat (several runners, README). */
+  leaseTtlS: number;
 }
 
 export class ConfigError extends Error {
@@ -76,5 +79,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       global: e.HOSTINTEL_PROBE_CONCURRENCY,
       perGroup: e.HOSTINTEL_PROBE_CONCURRENCY_PER_GROUP,
     },
+    leaseTtlS: e.HOSTINTEL_LEASE_TTL_S,
   };
 }

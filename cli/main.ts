@@ -1,11 +1,12 @@
 // The `hostintel` command. Each subcommand lives in its own module; errors print one line.
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
+import { registerExportCommand, registerHostsCommands } from './hosts-commands.ts';
 
 const program = new Command()
   .name('hostintel')
   .description('Agentless host intelligence for Linux fleets')
-  .showHelpAfterError();
+  .showHelpAfterError('(add --help for usage)');
 
 program
   .command('serve')
@@ -20,18 +21,28 @@ program
 
 program
   .command('probe')
-  .description('probe one host once and print what it reports (no database needed)')
-  .argument('<destination>', 'user@host[:port]')
+  .description(
+    'probe one host once and print what it reports (no database needed), or with --all ' +
+      'every enabled registered host, storing the results',
+  )
+  .argument('[destination]', 'user@host[:port]')
+  .option('--all', 'probe every enabled registered host (progress on stderr)')
+  .option('--concurrency <n>', 'with --all: probes at once (default HOSTINTEL_PROBE_CONCURRENCY)')
   .option('-i, --identity <file>', 'private key file (default: ssh-agent)')
   .option('--sudo', 'run the allowlisted root commands through sudo -n')
-  .option('--host-key-policy <policy>', 'strict | accept-new | off', 'accept-new')
+  .option('--host-key-policy <policy>', 'strict | accept-new | off (default accept-new)')
   .option('--known-hosts <file>', 'known_hosts file to verify against (default ~/.ssh/known_hosts)')
   .option('--collectors <names>', 'comma-separated collectors to run (default: all)')
-  .option('--json', 'print one JSON object')
-  .action(async (destination: string, options) => {
-    const { runProbeCommand } = await import('./probe.ts');
-    await runProbeCommand(destination, options);
+  .option('--json', 'print JSON')
+  .action(async (destination: string | undefined, options) => {
+    const probe = await import('./probe.ts');
+    probe.checkProbeArguments(destination, options);
+    if (options.all) await probe.runProbeAllCommand(options, loadConfig());
+    else await probe.runProbeCommand(destination as string, options);
   });
+
+registerHostsCommands(program);
+registerExportCommand(program);
 
 program
   .command('collectors')

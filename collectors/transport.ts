@@ -92,12 +92,15 @@ export async function connect(
   target: SshTarget,
   options: { connectTimeoutMs: number; signal: AbortSignal },
 ): Promise<SshConnection> {
+  // Before any socket exists: a missing agent must fail here, not leave an open socket with no
+  // error listener behind (an unreachable host would then crash the process).
+  const auth = authHandler(target);
   const jump = target.jump ? await connect(target.jump, options) : undefined;
   try {
     const sock = jump
       ? await forward(jump, target)
       : net.connect({ host: target.address, port: target.port, noDelay: true });
-    return await handshake(target, sock, options, jump);
+    return await handshake(target, sock, auth, options, jump);
   } catch (error) {
     jump?.close();
     throw error;
@@ -129,6 +132,7 @@ function authHandler(target: SshTarget): AnyAuthMethod[] {
 function handshake(
   target: SshTarget,
   sock: net.Socket | ClientChannel,
+  auth: AnyAuthMethod[],
   options: { connectTimeoutMs: number; signal: AbortSignal },
   jump: SshConnection | undefined,
 ): Promise<SshConnection> {
@@ -184,7 +188,7 @@ function handshake(
       sock,
       username: target.username,
       readyTimeout: options.connectTimeoutMs,
-      authHandler: authHandler(target),
+      authHandler: auth,
       hostVerifier: (blob: Buffer) => {
         presented = formatHostKey(blob);
         refusal = verifyHostKey(target, presented, where);

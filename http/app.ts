@@ -20,11 +20,13 @@ import { registerAuditRoutes } from './audit-log/index.ts';
 import { registerChangeRoutes } from './changes/index.ts';
 import { authenticate } from './auth.ts';
 import { registerCollectorRoutes } from './collectors/index.ts';
+import { registerConsole } from './console/index.ts';
 import { registerCredentialRoutes } from './credentials/index.ts';
 import type { AppDeps } from './deps.ts';
 import { renderDocs } from './docs.ts';
 import type { AppEnv } from './env.ts';
 import { createErrorHandler, notFound } from './errors.ts';
+import { registerExportRoutes } from './export/index.ts';
 import { registerFactRoutes } from './facts/index.ts';
 import { registerFleetRoutes } from './fleet/index.ts';
 import { type ReadinessCheck, registerHealth } from './health.ts';
@@ -34,6 +36,8 @@ import { problem } from './problem.ts';
 import { registerProbeRoutes } from './probes/index.ts';
 import { requestLog } from './request-log.ts';
 import { BEARER_SCHEME, createRouter } from './route.ts';
+import { registerRunnerRoutes } from './runners/index.ts';
+import { registerServiceMetrics } from './service-metrics.ts';
 import { registerTokenRoutes } from './tokens/index.ts';
 import { registerVulnerabilityRoutes } from './vulnerabilities/index.ts';
 
@@ -86,10 +90,14 @@ export function createApp(deps: AppDeps | HealthOnlyDeps): OpenAPIHono<AppEnv> {
     registerAdvisoryRoutes(app, deps);
     registerVulnerabilityRoutes(app, deps);
     registerFactRoutes(app, deps);
+    registerExportRoutes(app, deps);
     registerChangeRoutes(app, deps);
     registerProbeRoutes(app, deps);
+    registerRunnerRoutes(app, deps);
     registerMetricRoutes(app, deps);
     registerFleetRoutes(app, deps);
+    registerConsole(app, deps);
+    registerServiceMetrics(app, deps);
   }
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {

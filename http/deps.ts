@@ -16,4 +16,6 @@ export interface ApiDeps {
 
 export interface AppDeps extends ApiDeps {
   readiness: ReadinessCheck;
+  /** GET /metrics text (actors/service-metrics.ts); without it, process metrics only. */
+  serviceMetrics?: { metrics(): Promise<string> };
 }

@@ -1,5 +1,10 @@
 // What the HTTP layer may ask of the probe actors. The actors layer implements it; the API
 // never touches a machine directly (DESIGN §2).
+//
+// With several processes (`serve --role api|runner|all`), a host's actor runs in the runner
+// process that holds its lease. A probe request reaches it wherever it runs
+// (withRemoteProbes); actor views and transitions are those of this process's actors only —
+// an API-only process has none, and answers 404 no-actor / an empty list for them.
 
 export type ProbeRefusal = 'in-flight' | 'debounce' | 'paused' | 'unknown-host';
 
@@ -30,5 +35,25 @@ export function createNullControl(): HostControl {
     actorView: () => null,
     actorViews: () => [],
     subscribe: () => () => {},
+  };
+}
+
+/** Asks the runner process holding the host's lease (cli/serve.ts binds sql/runners.ts). */
+export type RemoteProbeRequest = (hostId: string) => Promise<ProbeRequestResult>;
+
+/**
+ * This process's actors first; a host none of them runs is asked of the runner that holds
+ * its lease, in whichever process that is.
+ */
+export function withRemoteProbes(local: HostControl, remote: RemoteProbeRequest): HostControl {
+  return {
+    async requestProbe(hostId) {
+      const answer = await local.requestProbe(hostId);
+      if (answer.accepted || answer.reason !== 'unknown-host') return answer;
+      return remote(hostId);
+    },
+    actorView: (hostId) => local.actorView(hostId),
+    actorViews: (filter) => local.actorViews(filter),
+    subscribe: (listener) => local.subscribe(listener),
   };
 }

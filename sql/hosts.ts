@@ -345,3 +345,38 @@ async function inTransaction<T>(sql: Sql, work: (tx: TransactionSql) => Promise<
     throw error;
   }
 }
+
+/** The host with exactly this name, or null (names are unique). */
+export async function getHostByName(sql: Sql, name: string): Promise<HostRow | null> {
+  const [record] = await sql<HostRecord[]>`
+    select ${columns(sql)} from hosts h left join credentials c on c.id = h.credential_id
+    where h.name = ${name}`;
+  return record ? toRow(record) : null;
+}
+
+/**
+ * Sets the host's jump host (`[user@]host[:port]`, or a comma-separated chain as ssh's
+ * ProxyJump takes it), or clears it with null. false: no such host.
+ */
+export async function setJumpHost(sql: Sql, id: string, jumpHost: string | null): Promise<boolean> {
+  const rows = await sql`update hosts set jump_host = ${jumpHost} where id = ${id} returning id`;
+  return rows.length > 0;
+}
+
+/**
+ * Runs `work` in ONE transaction. Where this module's functions (registerHost, updateHost,
+ * deleteHost…) would begin a transaction of their own on the Sql that `work` receives, they
+ * open a savepoint instead, so everything `work` does commits together or not at all (an
+ * inventory import). postgres.js gives a transaction no `begin`, only `savepoint`.
+ */
+export async function inOneTransaction<T>(sql: Sql, work: (sql: Sql) => Promise<T>): Promise<T> {
+  return (await sql.begin((tx) => {
+    const nested = new Proxy(tx, {
+      get: (target, property, receiver) =>
+        property === 'begin'
+          ? (fn: (inner: TransactionSql) => unknown) => target.savepoint(fn)
+          : Reflect.get(target, property, receiver),
+    });
+    return work(nested as unknown as Sql);
+  })) as T;
+}

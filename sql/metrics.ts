@@ -1,9 +1,11 @@
 // Metrics ingest: a host's raw sample (counters and gauges) becomes rows of the four metrics
 // tables, rates computed from the previous sample the host actor keeps; many hosts' rows are
-// written together, one `unnest` INSERT per table (DESIGN §8: 200k rows/s).
+// written together, one binary COPY per table, the four at once on their own connections.
 import { computeRates, type Sample } from '../collectors/rates.ts';
 import type { RawMetrics } from '../collectors/types.ts';
 import type { Sql } from './client.ts';
+import { BinaryCopyEncoder, copyBinary } from './copy.ts';
+import { type MetricSeries, metricFields, metricSeries } from './metric-fields.ts';
 
 export interface HostMetricRow {
   time: Date;
@@ -146,104 +148,179 @@ export interface MetricCounts {
 }
 
 /**
- * Writes a batch of samples (typically many hosts') in one transaction: one INSERT … SELECT
- * FROM unnest(…) per table, the four sent together.
+ * Some or all tables of a batch could not be written. `unwritten` holds exactly the rows still
+ * to write, sample by sample (retrying the whole batch would store the written tables' rows
+ * twice); `written` counts what was stored.
+ */
+export class MetricsWriteError extends Error {
+  override readonly name = 'MetricsWriteError';
+  constructor(
+    message: string,
+    readonly written: MetricCounts,
+    readonly unwritten: MetricRows[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+type RowOf<S extends MetricSeries> = MetricRows[S][number];
+
+interface TableCopy<S extends MetricSeries> {
+  table: string;
+  columns: readonly string[];
+  /** Upper bound of a row's bytes, text fields aside. */
+  rowBytes: number;
+  /** Writes one row's fields in `columns` order. */
+  encode(e: BinaryCopyEncoder, r: RowOf<S>): void;
+}
+
+// Column lists come from metric-fields.ts (one list for inserts, ranges and rollups); each
+// encoder writes the same fields in the same order, with the column's type.
+const copies: { [S in MetricSeries]: TableCopy<S> } = {
+  host: {
+    table: 'host_metrics',
+    columns: ['time', 'host_id', ...Object.values(metricFields.host)],
+    rowBytes: 2 + 12 + 20 + 8 * 8 + 5 * 12 + 2 * 8 + 12,
+    encode(e, r) {
+      e.row(18, this.rowBytes);
+      e.timestamptz(r.time);
+      e.uuid(r.hostId);
+      e.float4(r.cpuUserPct);
+      e.float4(r.cpuSystemPct);
+      e.float4(r.cpuIowaitPct);
+      e.float4(r.cpuStealPct);
+      e.float4(r.cpuIdlePct);
+      e.float4(r.load1);
+      e.float4(r.load5);
+      e.float4(r.load15);
+      e.int8(r.memTotalBytes);
+      e.int8(r.memAvailableBytes);
+      e.int8(r.memUsedBytes);
+      e.int8(r.swapTotalBytes);
+      e.int8(r.swapUsedBytes);
+      e.int4(r.procsRunning);
+      e.int4(r.procsTotal);
+      e.float8(r.uptimeSeconds);
+    },
+  },
+  fs: {
+    table: 'fs_metrics',
+    columns: ['time', 'host_id', 'mount', 'device', 'fstype', ...Object.values(metricFields.fs)],
+    rowBytes: 2 + 12 + 20 + 5 * 12,
+    encode(e, r) {
+      e.row(10, this.rowBytes);
+      e.timestamptz(r.time);
+      e.uuid(r.hostId);
+      e.text(r.mount);
+      e.text(r.device);
+      e.text(r.fstype);
+      e.int8(r.sizeBytes);
+      e.int8(r.usedBytes);
+      e.int8(r.availBytes);
+      e.int8(r.inodesTotal);
+      e.int8(r.inodesUsed);
+    },
+  },
+  net: {
+    table: 'net_metrics',
+    columns: ['time', 'host_id', 'iface', ...Object.values(metricFields.net)],
+    rowBytes: 2 + 12 + 20 + 6 * 8,
+    encode(e, r) {
+      e.row(9, this.rowBytes);
+      e.timestamptz(r.time);
+      e.uuid(r.hostId);
+      e.text(r.iface);
+      e.float4(r.rxBytesPerSec);
+      e.float4(r.txBytesPerSec);
+      e.float4(r.rxPacketsPerSec);
+      e.float4(r.txPacketsPerSec);
+      e.float4(r.rxErrorsPerSec);
+      e.float4(r.txErrorsPerSec);
+    },
+  },
+  disk: {
+    table: 'disk_metrics',
+    columns: ['time', 'host_id', 'device', ...Object.values(metricFields.disk)],
+    rowBytes: 2 + 12 + 20 + 5 * 8,
+    encode(e, r) {
+      e.row(8, this.rowBytes);
+      e.timestamptz(r.time);
+      e.uuid(r.hostId);
+      e.text(r.device);
+      e.float4(r.readBytesPerSec);
+      e.float4(r.writeBytesPerSec);
+      e.float4(r.readIops);
+      e.float4(r.writeIops);
+      e.float4(r.utilPct);
+    },
+  },
+};
+
+function encodeSeries<S extends MetricSeries>(
+  series: S,
+  batch: readonly MetricRows[],
+  rows: number,
+  uuids: Map<string, Buffer>,
+): Buffer {
+  const copy = copies[series] as TableCopy<S>;
+  const e = new BinaryCopyEncoder({ initialBytes: 64 + rows * (copy.rowBytes + 16), uuids });
+  for (const sample of batch) {
+    for (const r of sample[series] as RowOf<S>[]) copy.encode(e, r);
+  }
+  return e.finish();
+}
+
+/**
+ * Writes a batch of samples (typically many hosts'): one binary COPY per table, the four
+ * running at once on separate connections so the server works on them in parallel. Each
+ * table's COPY is atomic; if some fail, MetricsWriteError says which rows are still unwritten.
  */
 export async function insertMetrics(
   sql: Sql,
   batch: MetricRows | readonly MetricRows[],
 ): Promise<MetricCounts> {
   const all = Array.isArray(batch) ? (batch as readonly MetricRows[]) : [batch as MetricRows];
-  const host = all.flatMap((r) => r.host);
-  const fs = all.flatMap((r) => r.fs);
-  const net = all.flatMap((r) => r.net);
-  const disk = all.flatMap((r) => r.disk);
-  // Columns travel as array literals built here: postgres.js would quote and escape every
-  // element of a JS array, which costs more than the INSERT itself at 14,000 rows a batch.
-  // Numbers through JSON.stringify, V8's fastest way to print doubles: "[1.5,null]" is an
-  // array literal once its brackets are braces (array_in takes null in any case).
-  const col = <R>(rows: readonly R[], pick: (r: R) => number | null) =>
-    `{${JSON.stringify(rows.map(pick)).slice(1, -1)}}`;
-  const txt = <R>(rows: readonly R[], pick: (r: R) => string) =>
-    literal(rows, (r) => `"${pick(r).replace(/[\\"]/g, '\\$&')}"`);
-  // ISO timestamps and UUIDs hold no character JSON would escape, so JSON's quoted strings
-  // are the literal's. A sample's rows share its Date: each is formatted once.
-  const iso = new Map<Date, string>();
-  const isoOf = (time: Date) => {
-    const known = iso.get(time);
-    if (known !== undefined) return known;
-    const text = time.toISOString();
-    iso.set(time, text);
-    return text;
-  };
-  const times = (rows: readonly { time: Date }[]) =>
-    `{${JSON.stringify(rows.map((r) => isoOf(r.time))).slice(1, -1)}}`;
-  const hosts = (rows: readonly { hostId: string }[]) =>
-    `{${JSON.stringify(rows.map((r) => r.hostId)).slice(1, -1)}}`;
-  await sql.begin((tx) => [
-    host.length === 0
-      ? tx`select`
-      : tx`
-        insert into host_metrics (time, host_id, cpu_user_pct, cpu_system_pct, cpu_iowait_pct,
-          cpu_steal_pct, cpu_idle_pct, load1, load5, load15, mem_total_bytes,
-          mem_available_bytes, mem_used_bytes, swap_total_bytes, swap_used_bytes,
-          procs_running, procs_total, uptime_s)
-        select * from unnest(
-          ${times(host)}::timestamptz[], ${hosts(host)}::uuid[],
-          ${col(host, (r) => r.cpuUserPct)}::real[], ${col(host, (r) => r.cpuSystemPct)}::real[],
-          ${col(host, (r) => r.cpuIowaitPct)}::real[], ${col(host, (r) => r.cpuStealPct)}::real[],
-          ${col(host, (r) => r.cpuIdlePct)}::real[], ${col(host, (r) => r.load1)}::real[],
-          ${col(host, (r) => r.load5)}::real[], ${col(host, (r) => r.load15)}::real[],
-          ${col(host, (r) => r.memTotalBytes)}::bigint[],
-          ${col(host, (r) => r.memAvailableBytes)}::bigint[],
-          ${col(host, (r) => r.memUsedBytes)}::bigint[],
-          ${col(host, (r) => r.swapTotalBytes)}::bigint[],
-          ${col(host, (r) => r.swapUsedBytes)}::bigint[],
-          ${col(host, (r) => r.procsRunning)}::int[], ${col(host, (r) => r.procsTotal)}::int[],
-          ${col(host, (r) => r.uptimeSeconds)}::float8[])`,
-    fs.length === 0
-      ? tx`select`
-      : tx`
-        insert into fs_metrics (time, host_id, mount, device, fstype, size_bytes, used_bytes,
-          avail_bytes, inodes_total, inodes_used)
-        select * from unnest(
-          ${times(fs)}::timestamptz[], ${hosts(fs)}::uuid[], ${txt(fs, (r) => r.mount)}::text[],
-          ${txt(fs, (r) => r.device)}::text[], ${txt(fs, (r) => r.fstype)}::text[],
-          ${col(fs, (r) => r.sizeBytes)}::bigint[], ${col(fs, (r) => r.usedBytes)}::bigint[],
-          ${col(fs, (r) => r.availBytes)}::bigint[], ${col(fs, (r) => r.inodesTotal)}::bigint[],
-          ${col(fs, (r) => r.inodesUsed)}::bigint[])`,
-    net.length === 0
-      ? tx`select`
-      : tx`
-        insert into net_metrics (time, host_id, iface, rx_bytes_per_s, tx_bytes_per_s,
-          rx_packets_per_s, tx_packets_per_s, rx_errors_per_s, tx_errors_per_s)
-        select * from unnest(
-          ${times(net)}::timestamptz[], ${hosts(net)}::uuid[], ${txt(net, (r) => r.iface)}::text[],
-          ${col(net, (r) => r.rxBytesPerSec)}::real[], ${col(net, (r) => r.txBytesPerSec)}::real[],
-          ${col(net, (r) => r.rxPacketsPerSec)}::real[],
-          ${col(net, (r) => r.txPacketsPerSec)}::real[],
-          ${col(net, (r) => r.rxErrorsPerSec)}::real[],
-          ${col(net, (r) => r.txErrorsPerSec)}::real[])`,
-    disk.length === 0
-      ? tx`select`
-      : tx`
-        insert into disk_metrics (time, host_id, device, read_bytes_per_s, write_bytes_per_s,
-          read_iops, write_iops, util_pct)
-        select * from unnest(
-          ${times(disk)}::timestamptz[], ${hosts(disk)}::uuid[],
-          ${txt(disk, (r) => r.device)}::text[], ${col(disk, (r) => r.readBytesPerSec)}::real[],
-          ${col(disk, (r) => r.writeBytesPerSec)}::real[], ${col(disk, (r) => r.readIops)}::real[],
-          ${col(disk, (r) => r.writeIops)}::real[], ${col(disk, (r) => r.utilPct)}::real[])`,
-  ]);
-  return { host: host.length, fs: fs.length, net: net.length, disk: disk.length };
-}
-
-/** A PostgreSQL array literal of already formatted elements. */
-function literal<R>(rows: readonly R[], element: (r: R) => string): string {
-  let out = '{';
-  for (let i = 0; i < rows.length; i++) {
-    if (i > 0) out += ',';
-    out += element(rows[i] as R);
+  const counts: MetricCounts = { host: 0, fs: 0, net: 0, disk: 0 };
+  for (const sample of all) {
+    counts.host += sample.host.length;
+    counts.fs += sample.fs.length;
+    counts.net += sample.net.length;
+    counts.disk += sample.disk.length;
   }
-  return `${out}}`;
+  const series = metricSeries.filter((s) => counts[s] > 0);
+  const uuids = new Map<string, Buffer>();
+  // Each table is encoded when its COPY is ready, so the server stores one table while the
+  // next is being encoded.
+  const results = await Promise.allSettled(
+    series.map((s) =>
+      copyBinary(sql, copies[s].table, copies[s].columns, () =>
+        encodeSeries(s, all, counts[s], uuids),
+      ),
+    ),
+  );
+  const failed = series.filter((_, i) => results[i]?.status === 'rejected');
+  if (failed.length === 0) return counts;
+
+  const reasons = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+  const cause = reasons[0];
+  const written = { ...counts };
+  for (const s of failed) written[s] = 0;
+  const keep = <S extends MetricSeries>(sample: MetricRows, s: S) =>
+    (failed.includes(s) ? sample[s] : []) as MetricRows[S];
+  const unwritten = all
+    .map((r) => ({
+      host: keep(r, 'host'),
+      fs: keep(r, 'fs'),
+      net: keep(r, 'net'),
+      disk: keep(r, 'disk'),
+    }))
+    .filter((r) => r.host.length + r.fs.length + r.net.length + r.disk.length > 0);
+  const message = cause instanceof Error ? cause.message : String(cause);
+  throw new MetricsWriteError(
+    `metrics not written to ${failed.join(', ')}: ${message}`,
+    written,
+    unwritten,
+    { cause },
+  );
 }

@@ -95,16 +95,31 @@ export async function finishProbe(sql: Sql, probeId: string, end: ProbeEnd): Pro
 }
 
 /**
- * Marks probes still running that started before `startedBefore` as failed: their runner
- * died or lost the host. Returns how many.
+ * The advisory-lock class of "a probe of host X is running": actors/probe-store.ts holds
+ * pg_advisory_lock(PROBE_LOCK_CLASS, hashtext(host id)) on its own connection from before the
+ * probe's running row is inserted until after it is completed, so a running row whose lock no
+ * session holds belongs to a probe that can no longer finish.
+ */
+export const PROBE_LOCK_CLASS = 0x68697072;
+
+/**
+ * Closes running probes that can never finish — their runner died or lost its database
+ * session (its host's probe lock is free) — as failed with error code `abandoned`. A probe
+ * whose lock is held is left alone, whichever runner holds it, so every runner may call this
+ * at any time. `startedBefore` and `hostIds` narrow it further. Returns how many were closed.
  */
 export async function abandonRunningProbes(
   sql: Sql,
-  options: { startedBefore: Date },
+  options: { startedBefore?: Date; hostIds?: readonly string[] } = {},
 ): Promise<number> {
   const rows = await sql`
-    with running as (
-      delete from intel_probes_running where started_at < ${options.startedBefore} returning *
+    with locked as materialized (${probeLocks(sql)}),
+    running as (
+      delete from intel_probes_running r
+      where ${options.startedBefore ? sql`r.started_at < ${options.startedBefore}` : sql`true`}
+        and ${options.hostIds ? sql`r.host_id = any(${[...options.hostIds]}::uuid[])` : sql`true`}
+        and not exists (select from locked k where k.objid = ${lockKey(sql, sql`r.host_id`)})
+      returning *
     )
     insert into intel_probes (id, host_id, type, reason, started_at, finished_at, status,
                               error, error_code, fact_changes)
@@ -113,6 +128,34 @@ export async function abandonRunningProbes(
     from running
     returning id`;
   return rows.length;
+}
+
+/** The hosts among `hostIds` whose probe lock some session (any runner) holds right now. */
+export async function probesInFlight(sql: Sql, hostIds: readonly string[]): Promise<Set<string>> {
+  if (hostIds.length === 0) return new Set();
+  const rows = await sql<{ hostId: string }[]>`
+    select h.id as "hostId" from unnest(${[...hostIds]}::uuid[]) as h(id)
+    where exists (select from (${probeLocks(sql)}) k where k.objid = ${lockKey(sql, sql`h.id`)})`;
+  return new Set(rows.map((r) => r.hostId));
+}
+
+/** The probe locks granted in this database, by pg_locks' objid (the second key). */
+function probeLocks(sql: Sql) {
+  return sql`
+    select k.objid from pg_locks k
+    where k.locktype = 'advisory' and k.granted and k.objsubid = 2
+      and k.classid = ${PROBE_LOCK_CLASS}::bigint::oid
+      and k.database = (select oid from pg_database where datname = current_database())`;
+}
+
+/** hashtext(host id) as pg_locks shows an int4 key: an unsigned oid. */
+function lockKey(sql: Sql, hostId: postgres.Fragment) {
+  return sql`(hashtext(${hostId}::text)::bigint & 4294967295)::oid`;
+}
+
+/** The probe was already recorded — closed as abandoned while it still ran. */
+export class ProbeAlreadyRecordedError extends Error {
+  override readonly name = 'ProbeAlreadyRecordedError';
 }
 
 /** What applyProbe records for a finished probe, in its transaction. */
@@ -165,12 +208,23 @@ export function probeRecordCtes(
         ${p.factChanges}
       from probe_start s
       where ${gate}
+        -- A probe not found running was either never started (recorded here at once) or
+        -- closed as abandoned after its runner lost its session: then it is not recorded
+        -- twice. Only evaluated when the running row is missing (short-circuit).
+        and ((select count(*) from probe_running) > 0 or not exists (
+          select from intel_probes e
+          where e.host_id = ${p.hostId} and e.id = ${p.id}
+            and e.started_at between ${p.startedAt}::timestamptz - interval '1 hour'
+              and ${p.startedAt}::timestamptz + interval '1 minute'))
       returning id
     )`;
 }
 
+/** Records a finished probe; throws ProbeAlreadyRecordedError if it was closed meanwhile. */
 export async function recordProbe(sql: Sql | TransactionSql, p: ProbeRecord): Promise<void> {
-  await sql`with ${probeRecordCtes(sql, p, sql`true`)} select count(*) from probe_recorded`;
+  const [row] = await sql<{ n: number }[]>`
+    with ${probeRecordCtes(sql, p, sql`true`)} select count(*)::int as n from probe_recorded`;
+  if (!row?.n) throw new ProbeAlreadyRecordedError(`probe ${p.id} was already recorded`);
 }
 
 type ProbeDbRow = {

@@ -1,27 +1,45 @@
 // Which hosts an advisory affects, now, at an instant, or over the facts history.
 //
-// A host is affected when its os-release maps to the advisory's ecosystem (ecosystemsForHost),
+// A host is affected when its os-release maps to the advisory's ecosystem (host-scope.ts),
 // it has a package the advisory names (binary, or source where the ecosystem names source
-// packages: candidateRows does that join in SQL), and the installed version is in an affected
-// range (isAffected, in JS). The version compared is the one the advisory speaks of: the
-// SOURCE version for source-named ecosystems (a binNMU `+b1` or a separately versioned binary
-// is not it), the full EVR (with epoch) for rpm.
+// packages), and the installed version is in an affected range (isAffected, in JS). The version
+// compared is the one the advisory speaks of: the SOURCE version for source-named ecosystems (a
+// binNMU `+b1` or a separately versioned binary is not it), the full EVR (with epoch) for rpm.
+//
+// Two ways to the same answer:
+//   host-scoped (hostIds, asOf, history): the hosts' package rows are joined to the advisories'
+//     entries in SQL (candidateRows) and every candidate is compared;
+//   advisory-scoped, now (advisoryMatches): the advisories' entries are few, the hosts many, so
+//     each distinct installed version of a named package is compared once, and only the rows at
+//     affected versions are read, on the hosts the vulnerability index (fleet-index.ts) places
+//     in the entry's ecosystem. The whole fleet at once is fleet-correlation.ts.
 //
 // Kernels: only the running kernel exposes the host. A vulnerable kernel package that is
 // installed but not running is still reported, flagged `kernel: 'not-running'`, and a host
 // whose only vulnerable packages are such kernels is counted apart (notRunningKernelOnly).
 import type { Sql } from '../sql/client.ts';
 import {
+  type AffectedPackageRow,
+  advisoryEntries,
+  affectedPackageRows,
+  type AffectedVersion,
   type CandidateRow,
   candidateRows,
   type HostEcosystem,
   hostOsFacts,
   hostOsHistory,
+  installedVersions,
+  type NamedBy,
   type Validity,
 } from '../sql/vulnerabilities.ts';
-import { ecosystemsForHost, type HostOsRelease } from './ecosystems.ts';
+import { parseOsvEcosystem } from './ecosystems.ts';
+import { refreshVulnIndex } from './fleet-index.ts';
+import { type HostScope, scopeFromOs } from './host-scope.ts';
 import { isAffected } from './match.ts';
+import type { OsvAffected } from './osv.ts';
 import type { VersionScheme } from './version-scheme.ts';
+
+export type { HostScope } from './host-scope.ts';
 
 export type KernelState = 'running' | 'not-running';
 
@@ -48,19 +66,6 @@ export interface HostAdvisoryMatch {
   notRunningKernelOnly: boolean;
 }
 
-export interface HostScope {
-  hostId: string;
-  supported: boolean;
-  /** Why the host cannot be matched (no os fact, a distribution without OSV data…). */
-  reason: string | null;
-  scheme: VersionScheme | null;
-  kernelRelease: string | null;
-}
-
-interface OsValue extends HostOsRelease {
-  kernelRelease?: string;
-}
-
 /** The ecosystems of each host from its os fact (current, or as of `at`). */
 export async function hostScopes(
   sql: Sql,
@@ -68,38 +73,12 @@ export async function hostScopes(
 ): Promise<{ scopes: Map<string, HostScope>; ecosystems: HostEcosystem[] }> {
   const scopes = new Map<string, HostScope>();
   const ecosystems: HostEcosystem[] = [];
-  for (const id of options.hostIds ?? []) {
-    scopes.set(id, {
-      hostId: id,
-      supported: false,
-      reason: 'no os fact',
-      scheme: null,
-      kernelRelease: null,
-    });
-  }
+  for (const id of options.hostIds ?? []) scopes.set(id, scopeFromOs(id, null).scope);
   for (const row of await hostOsFacts(sql, options)) {
-    const os = row.value as unknown as OsValue;
-    const mapped = ecosystemsForHost(os);
-    const kernelRelease = typeof os.kernelRelease === 'string' ? os.kernelRelease : null;
-    if (!mapped.supported) {
-      scopes.set(row.hostId, {
-        hostId: row.hostId,
-        supported: false,
-        reason: mapped.reason,
-        scheme: null,
-        kernelRelease,
-      });
-      continue;
-    }
-    scopes.set(row.hostId, {
-      hostId: row.hostId,
-      supported: true,
-      reason: null,
-      scheme: mapped.scheme,
-      kernelRelease,
-    });
-    for (const ecosystem of mapped.ecosystems) {
-      ecosystems.push({ hostId: row.hostId, ecosystem, namesSource: mapped.namesSource });
+    const scoped = scopeFromOs(row.hostId, row.value);
+    scopes.set(row.hostId, scoped.scope);
+    for (const ecosystem of scoped.ecosystems) {
+      ecosystems.push({ hostId: row.hostId, ecosystem, namesSource: scoped.namesSource });
     }
   }
   return { scopes, ecosystems };
@@ -122,6 +101,16 @@ export function packageKernelRelease(
   return null;
 }
 
+/** Whether the package is a kernel other than the running one. */
+export function kernelState(
+  scheme: VersionScheme,
+  pkg: { name: string; version: string; release: string | null; arch: string },
+  runningRelease: string | null,
+): KernelState | null {
+  const release = packageKernelRelease(scheme, pkg);
+  return release === null ? null : release === runningRelease ? 'running' : 'not-running';
+}
+
 /** The version an advisory's ranges are compared with. */
 export function comparedVersion(
   namesSource: boolean,
@@ -130,21 +119,27 @@ export function comparedVersion(
   return namesSource ? (row.sourceVersion ?? row.evr) : row.evr;
 }
 
-/** Whether the candidate's version is affected; versions no scheme accepts count as not. */
-export function candidateAffected(scope: HostScope, row: CandidateRow, namesSource: boolean) {
-  if (!scope.scheme) return false;
+/** Whether `version` is affected; versions no scheme accepts, SEMVER ranges count as not. */
+export function versionAffected(
+  scheme: VersionScheme,
+  version: string,
+  affected: OsvAffected,
+): boolean {
   try {
-    return isAffected(scope.scheme, comparedVersion(namesSource, row), row.affected);
+    return isAffected(scheme, version, affected);
   } catch {
     // An invalid version or a SEMVER range: never turned into an "affected" answer.
     return false;
   }
 }
 
+/** Whether the candidate's version is affected; versions no scheme accepts count as not. */
+export function candidateAffected(scope: HostScope, row: CandidateRow, namesSource: boolean) {
+  if (!scope.scheme) return false;
+  return versionAffected(scope.scheme, comparedVersion(namesSource, row), row.affected);
+}
+
 function matchedPackage(scope: HostScope, row: CandidateRow, namesSource: boolean) {
-  const release = scope.scheme ? packageKernelRelease(scope.scheme, row) : null;
-  const kernel: KernelState | null =
-    release === null ? null : release === scope.kernelRelease ? 'running' : 'not-running';
   return {
     key: row.key,
     name: row.name,
@@ -153,7 +148,7 @@ function matchedPackage(scope: HostScope, row: CandidateRow, namesSource: boolea
     source:
       row.sourceName === null ? null : { name: row.sourceName, version: row.sourceVersion ?? '' },
     comparedVersion: comparedVersion(namesSource, row),
-    kernel,
+    kernel: scope.scheme ? kernelState(scope.scheme, row, scope.kernelRelease) : null,
     validFrom: row.validFrom,
     validTo: row.validTo,
   } satisfies MatchedPackage;
@@ -167,12 +162,22 @@ export interface CorrelateOptions {
 }
 
 export interface Correlation {
+  /** The scopes of the hosts asked about (hostIds), or of the hosts matched. */
   scopes: Map<string, HostScope>;
   matches: HostAdvisoryMatch[];
 }
 
-/** Every (host, advisory) with at least one affected package, by host then advisory. */
+/**
+ * Every (host, advisory) with at least one affected package, by host then advisory. With
+ * advisoryIds and neither hostIds nor asOf this is advisoryMatches; otherwise the hosts' rows
+ * are compared (without hostIds: every host, in memory — for the whole fleet's counts use
+ * fleetVulnerabilityCounts in fleet-correlation.ts).
+ */
 export async function correlate(sql: Sql, options: CorrelateOptions = {}): Promise<Correlation> {
+  if (options.advisoryIds && !options.hostIds && !options.asOf) {
+    const { matches, scopes } = await advisoryMatches(sql, options.advisoryIds);
+    return { scopes, matches };
+  }
   const { scopes, ecosystems } = await hostScopes(sql, {
     ...(options.hostIds ? { hostIds: options.hostIds } : {}),
     ...(options.asOf ? { at: options.asOf } : {}),
@@ -190,32 +195,132 @@ export async function correlate(sql: Sql, options: CorrelateOptions = {}): Promi
     const scope = scopes.get(row.hostId);
     const source = namesSource.get(`${row.hostId}\u0000${row.ecosystem}`) ?? false;
     if (!scope || !candidateAffected(scope, row, source)) continue;
-    const pairKey = `${row.hostId}\u0000${row.advisoryId}`;
-    let match = byPair.get(pairKey);
-    if (!match) {
-      match = {
-        hostId: row.hostId,
-        advisoryId: row.advisoryId,
-        ecosystem: row.ecosystem,
-        packages: [],
-        notRunningKernelOnly: false,
-      };
-      byPair.set(pairKey, match);
-    }
-    // Two ecosystems of one host (Ubuntu:22.04:LTS and Ubuntu:Pro:22.04:LTS) may both name it.
-    if (!match.packages.some((p) => p.key === row.key)) {
-      match.packages.push(matchedPackage(scope, row, source));
-    }
+    addPackage(byPair, row, matchedPackage(scope, row, source));
   }
+  return { scopes, matches: finish(byPair) };
+}
+
+/** Adds a package to the (host, advisory) match, unless its key is there already. */
+function addPackage(
+  byPair: Map<string, HostAdvisoryMatch>,
+  row: { hostId: string; advisoryId: string; ecosystem: string },
+  pkg: MatchedPackage,
+) {
+  const { hostId, advisoryId, ecosystem } = row;
+  const pairKey = `${hostId}\u0000${advisoryId}`;
+  let match = byPair.get(pairKey);
+  if (!match) {
+    match = { hostId, advisoryId, ecosystem, packages: [], notRunningKernelOnly: false };
+    byPair.set(pairKey, match);
+  }
+  // Two ecosystems of one host (Ubuntu:22.04:LTS and Ubuntu:Pro:22.04:LTS) may both name it.
+  if (!match.packages.some((p) => p.key === pkg.key)) match.packages.push(pkg);
+}
+
+function finish(byPair: Map<string, HostAdvisoryMatch>): HostAdvisoryMatch[] {
   const matches = [...byPair.values()];
   for (const m of matches) {
     m.notRunningKernelOnly = m.packages.every((p) => p.kernel === 'not-running');
   }
-  return { scopes, matches };
+  return matches;
 }
 
 function sourceNamed(ecosystems: readonly HostEcosystem[]): Map<string, boolean> {
   return new Map(ecosystems.map((e) => [`${e.hostId}\u0000${e.ecosystem}`, e.namesSource]));
+}
+
+export interface AdvisoryMatches {
+  /** By advisory, then host name (code-point order) and host id. */
+  matches: HostAdvisoryMatch[];
+  /** The matched hosts' scopes (from the vulnerability index). */
+  scopes: Map<string, HostScope>;
+  hostNames: Map<string, string>;
+}
+
+/**
+ * The hosts the advisories affect now. Each entry's (ecosystem, package) has few distinct
+ * installed versions however many hosts carry it: those are compared once each, and only the
+ * package rows at affected versions are read.
+ */
+export async function advisoryMatches(
+  sql: Sql,
+  advisoryIds: readonly string[],
+): Promise<AdvisoryMatches> {
+  await refreshVulnIndex(sql, { parts: ['os'] });
+  const entries = (await advisoryEntries(sql, { advisoryIds })).flatMap((entry) => {
+    const parsed = parseOsvEcosystem(entry.ecosystem);
+    if (!parsed.supported) return [];
+    const by: NamedBy = parsed.namesSource ? 'source' : 'binary';
+    return [{ ...entry, by, scheme: parsed.scheme }];
+  });
+  const names = (by: NamedBy) => [
+    ...new Set(entries.filter((e) => e.by === by).map((e) => e.name)),
+  ];
+  const installed = await installedVersions(sql, {
+    source: names('source'),
+    binary: names('binary'),
+  });
+  const versionsOf = new Map<string, string[]>();
+  for (const v of installed) {
+    const key = `${v.by}\u0000${v.name}`;
+    const list = versionsOf.get(key) ?? [];
+    versionsOf.set(key, list);
+    list.push(v.version);
+  }
+  const affected: AffectedVersion[] = [];
+  for (const entry of entries) {
+    for (const version of versionsOf.get(`${entry.by}\u0000${entry.name}`) ?? []) {
+      if (versionAffected(entry.scheme, version, entry.affected)) {
+        affected.push({
+          advisoryId: entry.advisoryId,
+          ecosystem: entry.ecosystem,
+          by: entry.by,
+          name: entry.name,
+          version,
+        });
+      }
+    }
+  }
+  const ecosystemOf = new Map(
+    entries.map((e) => [e.ecosystem, { scheme: e.scheme, namesSource: e.by === 'source' }]),
+  );
+  const byPair = new Map<string, HostAdvisoryMatch>();
+  const scopes = new Map<string, HostScope>();
+  const hostNames = new Map<string, string>();
+  for (const row of await affectedPackageRows(sql, affected)) {
+    const ecosystem = ecosystemOf.get(row.ecosystem);
+    if (!ecosystem) continue;
+    hostNames.set(row.hostId, row.hostName);
+    scopes.set(row.hostId, {
+      hostId: row.hostId,
+      supported: true,
+      reason: null,
+      scheme: ecosystem.scheme,
+      kernelRelease: row.kernelRelease,
+    });
+    addPackage(byPair, row, affectedPackage(row, ecosystem.scheme, ecosystem.namesSource));
+  }
+  return { matches: finish(byPair), scopes, hostNames };
+}
+
+/** A matched package from a row at an affected version. */
+function affectedPackage(
+  row: AffectedPackageRow,
+  scheme: VersionScheme,
+  namesSource: boolean,
+): MatchedPackage {
+  return {
+    key: row.key,
+    name: row.name,
+    arch: row.arch,
+    evr: row.evr,
+    source:
+      row.sourceName === null ? null : { name: row.sourceName, version: row.sourceVersion ?? '' },
+    comparedVersion: comparedVersion(namesSource, row),
+    kernel: kernelState(scheme, row, row.kernelRelease),
+    validFrom: row.validFrom,
+    validTo: null,
+  };
 }
 
 export interface ExposureWindow {
@@ -259,28 +364,20 @@ export async function exposureWindows(
   const spans = new Map<string, OsSpan[]>();
   const wanted = new Map<string, HostEcosystem>();
   for (const row of await hostOsHistory(sql, options.hostIds)) {
-    const os = row.value as unknown as OsValue;
-    const mapped = ecosystemsForHost(os);
-    if (!mapped.supported) continue;
-    const scope: HostScope = {
-      hostId: row.hostId,
-      supported: true,
-      reason: null,
-      scheme: mapped.scheme,
-      kernelRelease: typeof os.kernelRelease === 'string' ? os.kernelRelease : null,
-    };
+    const scoped = scopeFromOs(row.hostId, row.value);
+    if (!scoped.scope.supported) continue;
     const list = spans.get(row.hostId) ?? [];
     spans.set(row.hostId, list);
     list.push({
       from: row.validFrom,
       to: row.validTo,
-      scope,
-      namesSource: mapped.namesSource,
-      ecosystems: new Set(mapped.ecosystems),
+      scope: scoped.scope,
+      namesSource: scoped.namesSource,
+      ecosystems: new Set(scoped.ecosystems),
     });
-    for (const ecosystem of mapped.ecosystems) {
+    for (const ecosystem of scoped.ecosystems) {
       const key = `${row.hostId}\u0000${ecosystem}`;
-      wanted.set(key, { hostId: row.hostId, ecosystem, namesSource: mapped.namesSource });
+      wanted.set(key, { hostId: row.hostId, ecosystem, namesSource: scoped.namesSource });
     }
   }
   const rows = await candidateRows(sql, [...wanted.values()], {

@@ -1,17 +1,28 @@
 // Fleet question handlers: host filter → sql query → (version filter) → a page.
 import type { RouteHandler } from '@hono/zod-openapi';
-import { factHosts, type FactHostEntry, filteredHostNames } from '../../sql/fleet-queries.ts';
-import { type PackageHostRow, packageHosts } from '../../sql/packages.ts';
+import { factHosts, type FactHostEntry } from '../../sql/fleet-queries.ts';
+import {
+  type PackageHostPageRow,
+  type PackageHostRow,
+  packageHostPage,
+  packageVersionCounts,
+} from '../../sql/packages.ts';
 import { summaryHostRows } from '../../sql/read-fleet-summary.ts';
-import { compareVersions } from '../../vuln/versions.ts';
+import { compareVersions, isValidVersion } from '../../vuln/versions.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { page } from '../pagination.ts';
 import { problem } from '../problem.ts';
 import { iso } from '../schemas.ts';
 import type * as routes from './fleet.routes.ts';
-import { hostKeyedPage, toHostFilter } from './host-filter.ts';
+import { decodeHostKeyCursor, hostKeyedPage, toHostFilter } from './host-filter.ts';
 import { summarize, UNREACHABLE_AFTER } from './summary.ts';
-import { applyVersionFilter, schemeOf } from './version-filter.ts';
+import {
+  acceptedVersions,
+  type FilterOutcome,
+  hasVersionFilter,
+  schemeOf,
+} from './version-filter.ts';
 
 type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
 
@@ -23,82 +34,62 @@ const toFactHost = (r: FactHostEntry) => ({
   since: iso(r.since),
 });
 
-/** Newest first within a manager; versions a scheme cannot read sort last. */
+/** Newest first within a manager; versions a scheme cannot read sort last, by text. */
 function byVersionDesc(a: { manager: PackageHostRow['manager']; version: string }, b: typeof a) {
   if (a.manager !== b.manager) return a.manager < b.manager ? -1 : 1;
   const scheme = schemeOf[a.manager];
   if (scheme) {
-    try {
-      return -compareVersions(scheme, a.version, b.version);
-    } catch {
-      // an unreadable installed version: fall back to text order
-    }
+    const readable = (v: string) => isValidVersion(scheme, v);
+    const [x, y] = [readable(a.version), readable(b.version)];
+    if (x && y) return -compareVersions(scheme, a.version, b.version);
+    if (x !== y) return x ? -1 : 1;
   }
   return a.version < b.version ? 1 : a.version > b.version ? -1 : 0;
 }
 
 export function createFleetHandlers({ sql }: ApiDeps) {
+  // Versions are decided per distinct (manager, version) in JS, then SQL pages through the
+  // rows at the accepted versions: the handler never holds more than one page of rows.
   const packageHostList: Handler<'packageHostsRoute'> = async (c) => {
     const { name } = c.req.valid('param');
     const query = c.req.valid('query');
-    const [rows, hosts] = await Promise.all([
-      packageHosts(sql, name),
-      filteredHostNames(sql, toHostFilter(query)),
-    ]);
-    const outcome = applyVersionFilter(
-      rows.filter((r) => hosts.has(r.hostId)),
-      query,
-    );
+    const filter = toHostFilter(query);
+    const outcome: FilterOutcome = hasVersionFilter(query)
+      ? acceptedVersions(await packageVersionCounts(sql, name, filter), query)
+      : { ok: true, accepted: null, notes: [] };
     if (!outcome.ok) return problem(c, 'invalid-parameter', { detail: outcome.detail });
-    const named = outcome.rows.map((r) => ({ ...r, hostName: hosts.get(r.hostId) ?? '' }));
-    const answer = hostKeyedPage(named, query.cursor, query.limit, (r) => ({
-      hostId: r.hostId,
-      hostName: r.hostName,
-      name: r.name,
-      version: r.evr,
-      arch: r.arch,
-      source: r.source,
-      manager: r.manager,
-      since: iso(r.since),
-    }));
-    if (!answer) return problem(c, 'invalid-cursor');
+    const after = query.cursor ? decodeHostKeyCursor(query.cursor) : undefined;
+    if (after === null) return problem(c, 'invalid-cursor');
+    const rows = await packageHostPage(sql, name, {
+      filter,
+      ...(outcome.accepted ? { versions: outcome.accepted } : {}),
+      ...(after ? { after } : {}),
+      limit: query.limit,
+    });
+    const answer = page(
+      rows,
+      query.limit,
+      (r: PackageHostPageRow) => ({
+        hostId: r.hostId,
+        hostName: r.hostName,
+        name: r.name,
+        version: r.evr,
+        arch: r.arch,
+        source: r.source,
+        manager: r.manager,
+        since: iso(r.since),
+      }),
+      (r) => [r.hostName, r.hostId, r.key],
+    );
     return c.json({ ...answer, notes: outcome.notes }, 200);
   };
 
   const packageVersions: Handler<'packageVersionsRoute'> = async (c) => {
     const { name } = c.req.valid('param');
-    const [rows, hosts] = await Promise.all([
-      packageHosts(sql, name),
-      filteredHostNames(sql, toHostFilter(c.req.valid('query'))),
-    ]);
-    const spread = new Map<
-      string,
-      {
-        manager: PackageHostRow['manager'];
-        version: string;
-        hosts: Set<string>;
-        names: Set<string>;
-      }
-    >();
-    for (const r of rows) {
-      if (!hosts.has(r.hostId)) continue;
-      const id = `${r.manager}\u0000${r.evr}`;
-      const entry = spread.get(id) ?? {
-        manager: r.manager,
-        version: r.evr,
-        hosts: new Set<string>(),
-        names: new Set<string>(),
-      };
-      entry.hosts.add(r.hostId);
-      entry.names.add(r.name);
-      spread.set(id, entry);
-    }
-    const items = [...spread.values()].sort(byVersionDesc).map((e) => ({
-      manager: e.manager,
-      version: e.version,
-      hosts: e.hosts.size,
-      names: [...e.names].sort(),
-    }));
+    const versions = await packageVersionCounts(sql, name, toHostFilter(c.req.valid('query')));
+    const items = versions
+      .map((v) => ({ manager: v.manager, version: v.evr, hosts: v.hosts, names: v.names }))
+      .sort(byVersionDesc);
     return c.json({ items, nextCursor: null }, 200);
   };
 

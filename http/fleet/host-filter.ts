@@ -34,6 +34,11 @@ const compareKeys = (a: readonly string[], b: readonly string[]): number => {
 
 const keyOf = (r: HostKeyed) => [r.hostName, r.hostId, r.key] as const;
 
+/** The [host name, host id, key] a cursor of these lists holds; null when it is not one. */
+export function decodeHostKeyCursor(cursor: string): [string, string, string] | null {
+  return decodeCursor(cursor, hostKeyCursor);
+}
+
 /**
  * A page of rows after the cursor; null when the cursor is not one of these lists'. Rows are
  * sorted here (code-point order) so the keyset is exact whatever order they came in.

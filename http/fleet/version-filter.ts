@@ -2,8 +2,11 @@
 // manager's scheme. A filter version one scheme cannot read excludes that scheme's rows (with
 // a note); one no scheme in play can read is the caller's mistake (400). pacman has no
 // scheme here, so its rows are left out of version-filtered answers, with a note.
+//
+// The decision is made per distinct (manager, version) — a fleet has few of them however many
+// hosts carry the package — and the rows are then fetched by exact version string.
 import type { PackageManager } from '../../collectors/packages.ts';
-import type { PackageHostRow } from '../../sql/packages.ts';
+import type { PackageVersionCount, PackageVersionKey } from '../../sql/packages.ts';
 import {
   compareVersions,
   InvalidVersionError,
@@ -39,7 +42,8 @@ export const schemeOf: Record<PackageManager, VersionScheme | null> = {
 export type VersionFilter = Partial<Record<VersionOp, string>>;
 
 export type FilterOutcome =
-  | { ok: true; rows: PackageHostRow[]; notes: string[] }
+  /** accepted: the versions to list; null when there is no filter (every version). */
+  | { ok: true; accepted: PackageVersionKey[] | null; notes: string[] }
   | { ok: false; detail: string };
 
 /** Parse errors of `version` under `scheme`, or null when it is valid there. */
@@ -53,14 +57,22 @@ function invalidUnder(scheme: VersionScheme, version: string): string | null {
   }
 }
 
-export function applyVersionFilter(rows: PackageHostRow[], filter: VersionFilter): FilterOutcome {
+export function hasVersionFilter(filter: VersionFilter): boolean {
+  return versionOps.some((op) => filter[op] !== undefined);
+}
+
+/** Which of the installed versions pass the filter, and notes on the rows left out. */
+export function acceptedVersions(
+  versions: readonly PackageVersionCount[],
+  filter: VersionFilter,
+): FilterOutcome {
   const tests = versionOps.flatMap((op) => {
     const version = filter[op];
     return version === undefined ? [] : [{ op, version }];
   });
-  if (tests.length === 0) return { ok: true, rows, notes: [] };
+  if (tests.length === 0) return { ok: true, accepted: null, notes: [] };
 
-  const present = new Set(rows.map((r) => schemeOf[r.manager]).filter((s) => s !== null));
+  const present = new Set(versions.map((v) => schemeOf[v.manager]).filter((s) => s !== null));
   const inPlay = present.size > 0 ? [...present] : [...versionSchemes];
   const unusable = new Map<VersionScheme, string>();
   for (const scheme of inPlay) {
@@ -74,7 +86,9 @@ export function applyVersionFilter(rows: PackageHostRow[], filter: VersionFilter
   }
 
   const notes: string[] = [];
-  const pacman = rows.filter((r) => schemeOf[r.manager] === null).length;
+  const pacman = versions
+    .filter((v) => schemeOf[v.manager] === null)
+    .reduce((n, v) => n + v.rows, 0);
   if (pacman > 0) {
     notes.push(`${pacman} pacman package(s) left out: pacman versions are not compared`);
   }
@@ -82,17 +96,21 @@ export function applyVersionFilter(rows: PackageHostRow[], filter: VersionFilter
     notes.push(`${scheme} packages left out: ${problem}`);
   }
   let unreadable = 0;
-  const kept = rows.filter((row) => {
-    const scheme = schemeOf[row.manager];
+  const accepted = versions.filter((v) => {
+    const scheme = schemeOf[v.manager];
     if (scheme === null || unusable.has(scheme)) return false;
-    if (invalidUnder(scheme, row.evr)) {
-      unreadable++;
+    if (invalidUnder(scheme, v.evr)) {
+      unreadable += v.rows;
       return false;
     }
-    return tests.every(({ op, version }) => accepts[op](compareVersions(scheme, row.evr, version)));
+    return tests.every(({ op, version }) => accepts[op](compareVersions(scheme, v.evr, version)));
   });
   if (unreadable > 0) {
     notes.push(`${unreadable} installed version(s) left out: not valid in their own scheme`);
   }
-  return { ok: true, rows: kept, notes };
+  return {
+    ok: true,
+    accepted: accepted.map((v) => ({ manager: v.manager, evr: v.evr })),
+    notes,
+  };
 }

@@ -1,10 +1,10 @@
-// Vulnerability handlers: correlate (vuln/correlate.ts), then shape.
+// Vulnerability handlers: correlate (vuln/correlate.ts, vuln/fleet-correlation.ts), then shape.
 import type { RouteHandler } from '@hono/zod-openapi';
 import { advisoryIdsFor, getAdvisories, severities } from '../../sql/advisories.ts';
 import type { Sql } from '../../sql/client.ts';
 import { getHost } from '../../sql/hosts.ts';
-import { hostNames } from '../../sql/vulnerabilities.ts';
-import { correlate, exposureWindows } from '../../vuln/correlate.ts';
+import { advisoryMatches, correlate, exposureWindows } from '../../vuln/correlate.ts';
+import { fleetVulnerabilityCounts } from '../../vuln/fleet-correlation.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { problem } from '../problem.ts';
@@ -13,17 +13,27 @@ import { toAffectedHost, toApiAdvisory, toApiWindow } from './vulnerabilities.pr
 
 type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
 
-/** Each advisory with the hosts it affects now; the shape of /advisories/{id}/hosts. */
+// The order String#localeCompare gives, without building a collator per comparison.
+const byLocale = new Intl.Collator();
+
+/**
+ * Each advisory with the hosts it affects now, by host name in code-point order (as the fleet
+ * lists); the shape of /advisories/{id}/hosts.
+ */
 export async function advisoriesWithHosts(sql: Sql, ids: readonly string[]) {
-  const advisories = await getAdvisories(sql, ids);
-  const { matches } = await correlate(sql, { advisoryIds: ids });
-  const names = await hostNames(sql, [...new Set(matches.map((m) => m.hostId))]);
+  const [advisories, { matches, hostNames }] = await Promise.all([
+    getAdvisories(sql, ids),
+    advisoryMatches(sql, ids),
+  ]);
+  const byAdvisory = new Map<string, typeof matches>();
+  for (const m of matches) {
+    const list = byAdvisory.get(m.advisoryId) ?? [];
+    byAdvisory.set(m.advisoryId, list);
+    list.push(m);
+  }
   return advisories.map((a) => ({
     advisory: toApiAdvisory(a),
-    items: matches
-      .filter((m) => m.advisoryId === a.id)
-      .map((m) => toAffectedHost(m, names))
-      .sort((x, y) => x.hostName.localeCompare(y.hostName)),
+    items: (byAdvisory.get(a.id) ?? []).map((m) => toAffectedHost(m, hostNames)),
   }));
 }
 
@@ -86,40 +96,40 @@ export function createVulnerabilityHandlers({ sql }: ApiDeps) {
 
   const fleet: Handler<'fleetRoute'> = async (c) => {
     const { limit } = c.req.valid('query');
-    const { matches } = await correlate(sql);
-    const perAdvisory = new Map<string, { hosts: number; kernelOnly: number }>();
-    for (const m of matches) {
-      const entry = perAdvisory.get(m.advisoryId) ?? { hosts: 0, kernelOnly: 0 };
-      perAdvisory.set(m.advisoryId, entry);
-      if (m.notRunningKernelOnly) entry.kernelOnly++;
-      else entry.hosts++;
-    }
-    const advisories = await getAdvisories(sql, [...perAdvisory.keys()]);
-    const severityOf = new Map(advisories.map((a) => [a.id, a.severity]));
-    const bySeverity = severities.map((severity) => {
-      const ids = advisories.filter((a) => a.severity === severity).map((a) => a.id);
-      const hosts = new Set(
-        matches
-          .filter((m) => !m.notRunningKernelOnly && severityOf.get(m.advisoryId) === severity)
-          .map((m) => m.hostId),
-      );
-      const counted = ids.filter((id) => (perAdvisory.get(id)?.hosts ?? 0) > 0);
-      return { severity, advisories: counted.length, hosts: hosts.size };
-    });
+    const counts = await fleetVulnerabilityCounts(sql);
+    const bySeverity = severities.map((severity) => ({
+      severity,
+      advisories: counts.advisories.filter((a) => a.severity === severity && a.hosts > 0).length,
+      hosts: counts.hostsBySeverity[severity],
+    }));
     const rank = (s: (typeof severities)[number]) => severities.indexOf(s);
-    const items = advisories
-      .map((a) => ({
-        advisory: toApiAdvisory(a),
-        hosts: perAdvisory.get(a.id)?.hosts ?? 0,
-        notRunningKernelOnlyHosts: perAdvisory.get(a.id)?.kernelOnly ?? 0,
-      }))
+    const top = counts.advisories
       .sort(
         (x, y) =>
           y.hosts - x.hosts ||
-          rank(x.advisory.severity) - rank(y.advisory.severity) ||
-          x.advisory.id.localeCompare(y.advisory.id),
+          rank(x.severity) - rank(y.severity) ||
+          byLocale.compare(x.advisoryId, y.advisoryId),
       )
       .slice(0, limit);
+    const details = new Map(
+      (
+        await getAdvisories(
+          sql,
+          top.map((a) => a.advisoryId),
+        )
+      ).map((a) => [a.id, a]),
+    );
+    const items = top.flatMap((a) => {
+      const advisory = details.get(a.advisoryId);
+      if (!advisory) return [];
+      return [
+        {
+          advisory: toApiAdvisory(advisory),
+          hosts: a.hosts,
+          notRunningKernelOnlyHosts: a.notRunningKernelOnlyHosts,
+        },
+      ];
+    });
     return c.json({ bySeverity, items }, 200);
   };
 

@@ -115,6 +115,20 @@ describe('hostintel serve', () => {
       return rows.length === 2 ? rows : undefined;
     });
 
+    // Service metrics see the same probes and actors (GET /metrics, Prometheus text).
+    const scrape = await fetch(`${base}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(scrape.status).toBe(200);
+    const exposition = await scrape.text();
+    const okFacts = exposition.match(
+      /^hostintel_probes_total\{type="facts",outcome="ok"\} (\d+)$/m,
+    );
+    expect(Number(okFacts?.[1])).toBeGreaterThanOrEqual(2);
+    const actors = [...exposition.matchAll(/^hostintel_actors\{state="\w+"\} (\d+)$/gm)];
+    expect(actors.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(2);
+    expect(exposition).toMatch(/^hostintel_db_write_duration_seconds_count\{kind="probe"\} [1-9]/m);
+
     // The next scheduled facts probe of an unchanged host writes no fact rows.
     const [deb13] = ids.slice(1);
     const factRows = async () =>

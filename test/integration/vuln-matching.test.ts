@@ -3,88 +3,20 @@
 // exposure windows over a sequence of probes that upgrade a package; the HTTP answers.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CollectorResult, ProbeResult } from '../../collectors/probe.ts';
-import type { PackageFact } from '../../collectors/packages.ts';
-import type { Sql } from '../../sql/client.ts';
 import { applyProbe } from '../../sql/facts.ts';
-import { correlate, exposureWindows } from '../../vuln/correlate.ts';
+import { getAdvisories } from '../../sql/advisories.ts';
+import {
+  advisoryMatches,
+  correlate,
+  exposureWindows,
+  type HostAdvisoryMatch,
+} from '../../vuln/correlate.ts';
+import { fleetVulnerabilityCounts } from '../../vuln/fleet-correlation.ts';
 import { importOsvJson, importOsvPath } from '../../vuln/import.ts';
 import { useApi } from './api-support.ts';
+import { createHost, deb, type Os, type Pkg, probeResult, rpm } from './vuln-support.ts';
 
 const OSV_DIR = path.resolve(import.meta.dirname, '../../../shared/fixtures/osv');
-
-type Os = { id: string; versionId: string; kernelRelease?: string; versionCodename?: string };
-type Pkg = Partial<PackageFact> & { name: string; evr: string };
-
-function osFact(os: Os) {
-  return {
-    id: os.id,
-    idLike: [],
-    name: null,
-    version: null,
-    versionId: os.versionId,
-    versionCodename: os.versionCodename ?? null,
-    prettyName: null,
-    releaseFile: '/etc/os-release',
-    kernelRelease: os.kernelRelease ?? '6.1.0-0-amd64',
-    arch: 'x86_64',
-    hostname: null,
-    fqdn: null,
-    machineId: null,
-    bootId: null,
-    virtualization: null,
-    dmi: null,
-    installedKernels: [],
-    runningKernelInstalled: null,
-    rebootRequired: null,
-  };
-}
-
-function packageFact(p: Pkg, manager: 'dpkg' | 'rpm') {
-  const value: PackageFact = {
-    epoch: null,
-    version: p.evr,
-    release: null,
-    arch: manager === 'rpm' ? 'x86_64' : 'amd64',
-    source: null,
-    manager,
-    ...p,
-  };
-  const key =
-    manager === 'rpm' && /^kernel/.test(p.name)
-      ? `${p.name}:${value.arch}:${p.evr}`
-      : `${p.name}:${value.arch}`;
-  return { kind: 'package', key, value };
-}
-
-function probeResult(at: Date, os: Os, packages: readonly Pkg[]): ProbeResult {
-  const manager = os.id === 'almalinux' || os.id === 'rocky' ? 'rpm' : 'dpkg';
-  const collectors: Record<string, CollectorResult> = {
-    os: { status: 'ok', durationMs: 1, facts: [{ kind: 'os', key: 'os', value: osFact(os) }] },
-    packages: {
-      status: 'ok',
-      durationMs: 1,
-      facts: packages.map((p) => packageFact(p, manager)),
-    },
-  };
-  return {
-    type: 'facts',
-    startedAt: new Date(at.getTime() - 1000),
-    finishedAt: at,
-    durationMs: 1000,
-    bytes: 1,
-    hostKey: null,
-    outcome: 'ok',
-    collectors,
-  };
-}
-
-async function createHost(sql: Sql, name: string): Promise<string> {
-  const [row] = await sql<{ id: string }[]>`
-    insert into hosts (name, address, username) values (${name}, '192.0.2.1', 'hiprobe')
-    returning id`;
-  return row?.id ?? '';
-}
 
 const T0 = new Date('2026-10-01T00:00:00.000Z');
 const day = (n: number) => new Date(T0.getTime() + n * 86_400_000);
@@ -103,19 +35,6 @@ const alma8 = { id: 'almalinux', versionId: '8.10', kernelRelease: '4.18.0-553.e
 const ubuntu2204 = { id: 'ubuntu', versionId: '22.04' };
 const ubuntu1804 = { id: 'ubuntu', versionId: '18.04' };
 const debian12 = { id: 'debian', versionId: '12' };
-const rpm = (name: string, epoch: number | null, version: string, release: string): Pkg => ({
-  name,
-  epoch,
-  version,
-  release,
-  evr: `${epoch === null ? '' : `${epoch}:`}${version}-${release}`,
-  source: { name: name.replace(/-libs$/, ''), version: `${version}-${release}` },
-});
-const deb = (name: string, evr: string, source: string, sourceVersion = evr): Pkg => ({
-  name,
-  evr,
-  source: { name: source, version: sourceVersion },
-});
 
 /** The advisories matched for a host now, by id. */
 async function matched(name: string, asOf?: Date) {
@@ -453,5 +372,67 @@ describe('HTTP', () => {
       { token: api.tokens.viewer },
     );
     expect(res.status).toBe(404);
+  });
+});
+
+describe('the two other paths agree with correlating each host', () => {
+  const hostIds = async () =>
+    (await api.db.sql<{ id: string }[]>`select id from hosts order by name`).map((r) => r.id);
+  const shape = (m: HostAdvisoryMatch) => ({
+    hostId: m.hostId,
+    advisoryId: m.advisoryId,
+    ecosystem: m.ecosystem,
+    notRunningKernelOnly: m.notRunningKernelOnly,
+    packages: m.packages.map((p) => [p.key, p.comparedVersion, p.kernel, p.validFrom]),
+  });
+  const pairOf = (m: { advisoryId: string; hostId: string }) => `${m.advisoryId} ${m.hostId}`;
+  const byPair = (a: { advisoryId: string; hostId: string }, b: typeof a) =>
+    pairOf(a) < pairOf(b) ? -1 : 1;
+
+  it('the whole-fleet counts (vulnerability index) equal the per-host matches', async () => {
+    const perHost = (
+      await Promise.all((await hostIds()).map((id) => correlate(api.db.sql, { hostIds: [id] })))
+    ).flatMap((c) => c.matches);
+    const severity = new Map(
+      (await getAdvisories(api.db.sql, [...new Set(perHost.map((m) => m.advisoryId))])).map((a) => [
+        a.id,
+        a.severity,
+      ]),
+    );
+    const expected = new Map<string, { hosts: number; notRunningKernelOnlyHosts: number }>();
+    const exposed = new Map<string, Set<string>>();
+    for (const m of perHost) {
+      const entry = expected.get(m.advisoryId) ?? { hosts: 0, notRunningKernelOnlyHosts: 0 };
+      expected.set(m.advisoryId, entry);
+      if (m.notRunningKernelOnly) entry.notRunningKernelOnlyHosts++;
+      else {
+        entry.hosts++;
+        const s = severity.get(m.advisoryId) ?? 'unknown';
+        exposed.set(s, (exposed.get(s) ?? new Set()).add(m.hostId));
+      }
+    }
+    const counts = await fleetVulnerabilityCounts(api.db.sql);
+    expect(perHost.length).toBeGreaterThan(8);
+    expect(
+      new Map(
+        counts.advisories.map((a) => [
+          a.advisoryId,
+          { hosts: a.hosts, notRunningKernelOnlyHosts: a.notRunningKernelOnlyHosts },
+        ]),
+      ),
+    ).toEqual(expected);
+    for (const [s, n] of Object.entries(counts.hostsBySeverity)) {
+      expect(n, s).toBe(exposed.get(s)?.size ?? 0);
+    }
+  });
+
+  it('advisoryMatches gives each advisory’s hosts as the per-host path does', async () => {
+    const ids = (await api.db.sql<{ id: string }[]>`select id from advisories`).map((r) => r.id);
+    const all = await hostIds();
+    const perHost = (await correlate(api.db.sql, { hostIds: all, advisoryIds: ids })).matches;
+    const { matches, hostNames } = await advisoryMatches(api.db.sql, ids);
+    expect(matches.length).toBeGreaterThan(8);
+    expect(matches.map(shape).sort(byPair)).toEqual(perHost.map(shape).sort(byPair));
+    for (const m of matches) expect(hostNames.get(m.hostId)).toBeDefined();
   });
 });

@@ -187,7 +187,9 @@ export class SshHost {
   }
 
   private finish(channel: ServerChannel, status: number, stderr = ''): void {
-    if (stderr) channel.stderr.write(stderr);
+    // A client killed mid-script (a SIGKILLed runner) leaves a cut script and a closed channel.
+    if (!channel.writable) return;
+    if (stderr && channel.stderr.writable) channel.stderr.write(stderr);
     channel.exit(status);
     channel.end();
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher } from '../../../actors/batcher.ts';
+import { Batcher, PartialWriteError } from '../../../actors/batcher.ts';
 
 describe('Batcher', () => {
   it('writes items from many adds in one batch and keeps them when a write fails', async () => {
@@ -34,5 +34,30 @@ describe('Batcher', () => {
     expect(stats.pending).toBeLessThanOrEqual(40);
     expect(stats.dropped + stats.pending).toBe(100);
     await batcher.close();
+  });
+
+  it('retries only what a partly failed write left, never what it stored', async () => {
+    const stored: string[] = [];
+    let calls = 0;
+    const batcher = new Batcher<string>(
+      async (items) => {
+        calls++;
+        if (calls === 1) {
+          stored.push(...items.filter((i) => i.startsWith('a')));
+          throw new PartialWriteError(
+            'b rows failed',
+            items.filter((i) => i.startsWith('b')),
+          );
+        }
+        stored.push(...items);
+      },
+      { intervalMs: 60_000, maxItems: 100 },
+    );
+    batcher.add(['a1', 'b1', 'a2', 'b2']);
+    await batcher.flush();
+    expect(batcher.stats()).toMatchObject({ pending: 2, failures: 1, lastError: 'b rows failed' });
+    batcher.add(['a3']);
+    await batcher.close();
+    expect(stored).toEqual(['a1', 'a2', 'b1', 'b2', 'a3']);
   });
 });

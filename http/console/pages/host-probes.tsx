@@ -1,0 +1,144 @@
+// A host's probe log, newest first: each probe's outcome, and each collector's outcome with
+// its error — the evidence behind "why is this host stale".
+import type { Context } from 'hono';
+import { InvalidCursorError } from '../../../sql/cursor.ts';
+import { type ProbeRow, probeStatuses, probes } from '../../../sql/probes.ts';
+import { Badge, Empty, When } from '../components.tsx';
+import type { ConsoleDeps, ConsoleEnv } from '../console-env.ts';
+import { bytes, duration } from '../format.ts';
+import { HostFrame, loadHost } from '../host-frame.tsx';
+import { pageContext } from '../layout.tsx';
+import { hostPath, withParams } from '../paths.ts';
+import { render } from '../render.ts';
+import { notFoundPage } from './problem.tsx';
+
+const PAGE_SIZE = 50;
+const types = ['facts', 'metrics'] as const;
+
+const Collectors = ({ probe }: { probe: ProbeRow }) => {
+  const entries = Object.entries(probe.collectors);
+  if (entries.length === 0) return <span class="muted">—</span>;
+  return (
+    <ul class="collectors">
+      {entries.map(([name, outcome]) => (
+        <li>
+          <Badge kind="collector" value={outcome.status} /> {name}{' '}
+          <small class="muted">
+            {duration(outcome.durationMs)}
+            {outcome.facts !== undefined ? ` · ${outcome.facts} facts` : ''}
+          </small>
+          {outcome.error ? <div class="error-text">{outcome.error}</div> : null}
+        </li>
+      ))}
+    </ul>
+  );
+};
+
+export function createHostProbesPage(deps: ConsoleDeps) {
+  return async (c: Context<ConsoleEnv>) => {
+    const id = c.req.param('id') ?? '';
+    const data = await loadHost(deps, id);
+    if (!data) return notFoundPage(c, deps, 'No such host.');
+    const query = c.req.query();
+    const type = types.find((t) => t === query.type);
+    const status = probeStatuses.find((s) => s === query.status);
+    let page: { items: ProbeRow[]; nextCursor: string | null };
+    let stale = false;
+    try {
+      page = await probes(deps.sql, id, {
+        limit: PAGE_SIZE,
+        cursor: query.cursor || null,
+        ...(type ? { type } : {}),
+        ...(status ? { status } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof InvalidCursorError)) throw error;
+      stale = true;
+      page = { items: [], nextCursor: null };
+    }
+    const now = Date.now();
+    const ctx = pageContext(c, deps.assets);
+    return render(
+      c,
+      <HostFrame ctx={ctx} data={data} tab="probes">
+        <form method="get" action={hostPath(id, 'probes')} class="filters">
+          <label>
+            Type{' '}
+            <select name="type">
+              <option value="">any</option>
+              {types.map((t) => (
+                <option value={t} selected={t === type}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Status{' '}
+            <select name="status">
+              <option value="">any</option>
+              {probeStatuses.map((s) => (
+                <option value={s} selected={s === status}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">Show</button>
+        </form>
+        {stale ? <p class="notice error">That page link is not valid any more.</p> : null}
+        {page.items.length === 0 ? (
+          <Empty text="No probes recorded." />
+        ) : (
+          <table class="probes">
+            <thead>
+              <tr>
+                <th>Started</th>
+                <th>Type</th>
+                <th>Status</th>
+                <th>Duration</th>
+                <th>Bytes</th>
+                <th>Changes</th>
+                <th>Collectors</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((p) => (
+                <tr data-probe-id={p.id}>
+                  <td>
+                    <When at={p.startedAt} now={now} />
+                  </td>
+                  <td>
+                    {p.type}
+                    {p.reason ? <small class="muted"> {p.reason}</small> : null}
+                  </td>
+                  <td>
+                    <Badge kind="outcome" value={p.status} />
+                    {p.error ? (
+                      <div class="error-text">
+                        {p.errorCode ? `${p.errorCode}: ` : ''}
+                        {p.error}
+                      </div>
+                    ) : null}
+                  </td>
+                  <td>{duration(p.durationMs)}</td>
+                  <td>{bytes(p.bytes)}</td>
+                  <td>{p.factChanges ?? '—'}</td>
+                  <td>
+                    <Collectors probe={p} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {page.nextCursor ? (
+          <p>
+            <a href={withParams(ctx.here, { cursor: page.nextCursor })}>Older probes →</a>
+          </p>
+        ) : null}
+      </HostFrame>,
+      stale ? 400 : 200,
+    );
+  };
+}
