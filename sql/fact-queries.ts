@@ -32,14 +32,35 @@ const toFact = (r: FactDbRow): FactRow => ({
 });
 
 /** The host's current facts (of one kind, or all), ordered by kind and key. */
-export async function currentFacts(sql: Sql, hostId: string, kind?: string): Promise<FactRow[]> {
+export async function currentFacts(
+  sql: Sql,
+  hostId: string,
+  kind?: string,
+  window?: FactWindow,
+): Promise<FactRow[]> {
   const rows = await sql<FactDbRow[]>`
     select kind, key, value, valid_from, valid_to, first_probe_id
     from host_facts
     where host_id = ${hostId} and valid_to is null
       ${kind === undefined ? sql`` : sql`and kind = ${kind}`}
-    order by kind, key`;
+      ${windowed(sql, window)}`;
   return rows.map(toFact);
+}
+
+/** One page in (kind, key) order: rows after `after`, at most `limit`. */
+export interface FactWindow {
+  after?: readonly [kind: string, key: string] | undefined;
+  limit: number;
+}
+
+// Code-point order (collate "C"), the order cursors are compared in, whatever the database's
+// collation; without a window every row comes back, in the same order.
+function windowed(sql: Sql, window: FactWindow | undefined) {
+  const after = window?.after
+    ? sql`and (kind collate "C", key collate "C") > (${window.after[0]}, ${window.after[1]})`
+    : sql``;
+  const limit = window ? sql`limit ${window.limit}` : sql``;
+  return sql`${after} order by kind collate "C", key collate "C" ${limit}`;
 }
 
 /**
@@ -51,6 +72,7 @@ export async function factsAsOf(
   hostId: string,
   at: Date,
   kind?: string,
+  window?: FactWindow,
 ): Promise<FactRow[]> {
   const rows = await sql<FactDbRow[]>`
     select kind, key, value, valid_from, valid_to, first_probe_id
@@ -58,7 +80,7 @@ export async function factsAsOf(
     where host_id = ${hostId}
       ${kind === undefined ? sql`` : sql`and kind = ${kind}`}
       and valid_from <= ${at} and (valid_to is null or valid_to > ${at})
-    order by kind, key`;
+      ${windowed(sql, window)}`;
   return rows.map(toFact);
 }
 

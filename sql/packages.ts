@@ -68,13 +68,22 @@ const toPackageHost = (r: PackageDbRow): PackageHostRow => ({
   since: r.valid_from,
 });
 
-/** The rows naming `name`, binary or source, once each (a row can be both), as a fragment. */
-function namedRows(sql: Sql, name: string, versions?: readonly PackageVersionKey[]) {
-  // Each branch is an index-only scan of migration 008's indexes, on the name alone or per host;
-  // the versions are checked on the index entries (one `= any` per manager).
+/**
+ * The current rows naming `name`, binary or source, once each (a row can be both), as a
+ * fragment; `perHost`: only those of the host `h` (a lateral join's). Each branch is an
+ * index-only scan of migration 008's indexes (they hold every field selected here); versions
+ * are checked on the index entries.
+ */
+function namedRows(
+  sql: Sql,
+  name: string,
+  versions?: readonly PackageVersionKey[],
+  perHost = false,
+) {
   const byManager = new Map<string, string[]>();
-  for (const v of versions ?? [])
+  for (const v of versions ?? []) {
     byManager.set(v.manager, [...(byManager.get(v.manager) ?? []), v.evr]);
+  }
   const at = versions
     ? sql`and (${[...byManager].reduce(
         (fragment, [manager, evrs], i) =>
@@ -83,14 +92,16 @@ function namedRows(sql: Sql, name: string, versions?: readonly PackageVersionKey
         sql``,
       )})`
     : sql``;
+  const on = perHost ? sql`and host_id = h.id` : sql``;
+  const fields = sql`host_id, key, package_name as name, package_manager as manager,
+    package_evr as evr, package_arch as arch, package_source as source_name,
+    package_source_version as source_version, valid_from`;
   return sql`
-    select host_id, key, package_name as name, package_manager as manager, package_evr as evr
-    from host_facts
-    where kind = 'package' and valid_to is null and package_name = ${name} ${at}
+    select ${fields} from host_facts
+    where kind = 'package' and valid_to is null and package_name = ${name} ${on} ${at}
     union all
-    select host_id, key, package_name, package_manager, package_evr
-    from host_facts
-    where kind = 'package' and valid_to is null and package_source = ${name}
+    select ${fields} from host_facts
+    where kind = 'package' and valid_to is null and package_source = ${name} ${on}
       and package_name is distinct from ${name} ${at}`;
 }
 
@@ -99,36 +110,63 @@ export interface PackageVersionKey {
   evr: string;
 }
 
-export interface PackageVersionCount extends PackageVersionKey {
+export interface PackageVersionRows extends PackageVersionKey {
   /** Package rows at this version (a host can have several: arches, kernels). */
   rows: number;
+}
+
+export interface PackageVersionCount extends PackageVersionRows {
   hosts: number;
   /** Binary names at this version, sorted. */
   names: string[];
 }
 
+/** The hosts filter as a join, or nothing when it selects every host. */
+function filteredHosts(sql: Sql, filter: HostFilter) {
+  return isEmptyFilter(filter)
+    ? sql``
+    : sql`join hosts h on h.id = m.host_id ${hostFilterSql(sql, filter)}`;
+}
+
 /**
  * The current versions of package `name` (binary or source name) on the hosts the filter
- * selects, with their row and host counts. Read from the indexes alone.
+ * selects, with their row counts: what a version filter decides on. From the indexes alone.
  */
+export async function packageVersionRows(
+  sql: Sql,
+  name: string,
+  filter: HostFilter,
+): Promise<PackageVersionRows[]> {
+  return sql<PackageVersionRows[]>`
+    select m.manager, m.evr, count(*)::int as rows
+    from (${namedRows(sql, name)}) m ${filteredHosts(sql, filter)}
+    group by m.manager, m.evr`;
+}
+
+/** The same with host counts and binary names: the version spread. */
 export async function packageVersionCounts(
   sql: Sql,
   name: string,
   filter: HostFilter,
 ): Promise<PackageVersionCount[]> {
-  const rows = await sql<
-    { manager: PackageManager; evr: string; rows: number; hosts: number; names: string[] }[]
-  >`
+  const rows = await sql<PackageVersionCount[]>`
     select m.manager, m.evr, count(*)::int as rows, count(distinct m.host_id)::int as hosts,
       array_agg(distinct m.name) as names
-    from (${namedRows(sql, name)}) m
-    ${isEmptyFilter(filter) ? sql`` : sql`join hosts h on h.id = m.host_id ${hostFilterSql(sql, filter)}`}
+    from (${namedRows(sql, name)}) m ${filteredHosts(sql, filter)}
     group by m.manager, m.evr`;
   return rows.map((r) => ({ ...r, names: [...r.names].sort() }));
 }
 
-export interface PackageHostPageRow extends PackageHostRow {
+export interface PackageHostPageRow {
+  hostId: string;
   hostName: string;
+  key: string;
+  name: string;
+  arch: string;
+  evr: string;
+  source: { name: string; version: string } | null;
+  manager: PackageManager;
+  since: Date;
 }
 
 export interface PackageHostPageQuery {
@@ -140,12 +178,31 @@ export interface PackageHostPageQuery {
   limit: number;
 }
 
+type PageDbRow = {
+  host_id: string;
+  host_name: string;
+  key: string;
+  name: string;
+  manager: PackageManager;
+  evr: string;
+  arch: string;
+  source_name: string | null;
+  source_version: string | null;
+  valid_from: Date;
+};
+
+/** Hosts a page walks before it gives up on walking: a few pages' worth. */
+const WALK_PAGES = 4;
+
 /**
  * A page of the current packages named `name` (binary or source) on the selected hosts, by
  * host name, host id and key in code-point order, starting after `after`: up to `limit + 1`
- * rows (the extra one says a next page exists). Only the page's rows are read from the table.
- * The planner picks, by the name's frequency: walking the hosts in name order and probing each
- * (a package most hosts have: a page costs a page of probes), or sorting the matching rows.
+ * rows (the extra one says a next page exists), from the indexes alone.
+ *
+ * A package most hosts have is paged by walking the hosts in name order and probing each:
+ * a page costs about a page of probes, whatever the fleet's size. That walk stops after a few
+ * pages' worth of hosts; when they hold less than a page (a rarer package), the matching rows
+ * are sorted instead, which costs what they number.
  */
 export async function packageHostPage(
   sql: Sql,
@@ -153,29 +210,53 @@ export async function packageHostPage(
   q: PackageHostPageQuery,
 ): Promise<PackageHostPageRow[]> {
   if (q.versions?.length === 0) return [];
-  // The first half is an index condition on hosts_name_code_point (migration 031).
+  const walk = (q.limit + 1) * WALK_PAGES;
+  // Rows of the cursor's host after its key, and of the hosts after it. The first condition
+  // is an index condition on hosts_name_code_point (migration 031).
+  const from = q.after
+    ? sql`and (h.name collate "C", h.id) >= (${q.after[0]}, ${q.after[1]}::uuid)`
+    : sql``;
   const after = q.after
-    ? sql`and (h.name collate "C", h.id) >= (${q.after[0]}, ${q.after[1]}::uuid)
-        and ((h.name collate "C", h.id) > (${q.after[0]}, ${q.after[1]}::uuid)
+    ? sql`and ((h.name collate "C", h.id) > (${q.after[0]}, ${q.after[1]}::uuid)
           or m.key collate "C" > ${q.after[2]})`
     : sql``;
-  const rows = await sql<(PackageDbRow & { host_name: string })[]>`
-    with page as (
-      select m.host_id, h.name as host_name, m.key
-      from (${namedRows(sql, name, q.versions)}) m
-      join hosts h on h.id = m.host_id
-      where true ${hostFilterSql(sql, q.filter)} ${after}
+  const [walked, ...rows] = await sql<(PageDbRow & { walked: number })[]>`
+    with h as materialized (
+      select h.id, h.name from hosts h
+      where true ${hostFilterSql(sql, q.filter)} ${from}
+      order by h.name collate "C", h.id
+      limit ${walk}
+    )
+    select w.walked, p.* from (select count(*)::int as walked from h) w
+    left join lateral (
+      select h.name as host_name, m.*
+      from h cross join lateral (${namedRows(sql, name, q.versions, true)}) m
+      where true ${after}
       order by h.name collate "C", h.id, m.key collate "C"
       limit ${q.limit + 1}
-    )
-    select p.host_id, p.host_name, f.key, f.package_name as name,
-      (f.value ->> 'epoch')::integer as epoch, f.package_version as version,
-      f.package_release as release, f.package_arch as arch, f.package_evr as evr,
-      f.package_source as source_name, f.package_source_version as source_version,
-      f.package_manager as manager, f.valid_from
-    from page p
-    join host_facts f on f.host_id = p.host_id and f.kind = 'package' and f.key = p.key
-      and f.valid_to is null
+    ) p on true
     order by p.host_name collate "C", p.host_id, p.key collate "C"`;
-  return rows.map((r) => ({ ...toPackageHost(r), hostName: r.host_name }));
+  const found = walked?.host_id ? [walked, ...rows] : [];
+  // A full page, or every host walked: the walk's answer is the answer.
+  if (found.length > q.limit || (walked?.walked ?? 0) < walk) return found.map(toPageRow);
+  const sorted = await sql<PageDbRow[]>`
+    select h.name as host_name, m.*
+    from (${namedRows(sql, name, q.versions)}) m
+    join hosts h on h.id = m.host_id
+    where true ${hostFilterSql(sql, q.filter)} ${from} ${after}
+    order by h.name collate "C", h.id, m.key collate "C"
+    limit ${q.limit + 1}`;
+  return sorted.map(toPageRow);
 }
+
+const toPageRow = (r: PageDbRow): PackageHostPageRow => ({
+  hostId: r.host_id,
+  hostName: r.host_name,
+  key: r.key,
+  name: r.name,
+  arch: r.arch,
+  evr: r.evr,
+  source: r.source_name === null ? null : { name: r.source_name, version: r.source_version ?? '' },
+  manager: r.manager,
+  since: r.valid_from,
+});

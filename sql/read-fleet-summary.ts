@@ -22,29 +22,12 @@ export interface SummaryHostRow {
   lastFactsCollectors: Record<string, { status: string }> | null;
 }
 
-export async function summaryHostRows(
-  sql: Sql,
-  filter: HostFilter,
-  recent: number,
-): Promise<SummaryHostRow[]> {
-  // Per host: its os fact from an index alone (migration 008), and its latest finished probes
-  // in one ordered index probe; the latest facts probe is looked up apart only when it is
-  // not among those.
-  const rows = await withoutJit(
-    sql,
-    (tx) => tx<
-      {
-        id: string;
-        facts_interval_s: number | null;
-        os_id: string | null;
-        os_version_id: string | null;
-        os_kernel_release: string | null;
-        os_reboot_required: boolean | null;
-        statuses: Exclude<ProbeStatus, 'running'>[] | null;
-        last_finished_at: Date | null;
-        collectors: Record<string, { status: string }> | null;
-      }[]
-    >`
+/** Per selected host: its os fields, latest finished probes and last facts probe's outcomes. */
+function perHost(sql: Sql, filter: HostFilter, recent: number) {
+  // The os fields come from an index alone (migration 008), the latest finished probes from one
+  // ordered index probe per host; the latest facts probe is looked up apart only when it is not
+  // among those.
+  return sql`
     select h.id, h.facts_interval_s, os.os_id, os.os_version_id, os.os_kernel_release,
       os.os_reboot_required, p.statuses, p.last_finished_at,
       coalesce(p.facts_collectors,
@@ -65,8 +48,30 @@ export async function summaryHostRows(
         order by started_at desc, id desc limit ${recent}
       ) l
     ) p on true
-    where true ${hostFilterSql(sql, filter)}
-    order by h.id`,
+    where true ${hostFilterSql(sql, filter)}`;
+}
+
+export async function summaryHostRows(
+  sql: Sql,
+  filter: HostFilter,
+  recent: number,
+): Promise<SummaryHostRow[]> {
+  const rows = await withoutJit(
+    sql,
+    (tx) =>
+      tx<
+        {
+          id: string;
+          facts_interval_s: number | null;
+          os_id: string | null;
+          os_version_id: string | null;
+          os_kernel_release: string | null;
+          os_reboot_required: boolean | null;
+          statuses: Exclude<ProbeStatus, 'running'>[] | null;
+          last_finished_at: Date | null;
+          collectors: Record<string, { status: string }> | null;
+        }[]
+      >`${perHost(sql, filter, recent)} order by h.id`,
   );
   return rows.map((r) => ({
     hostId: r.id,
@@ -79,4 +84,93 @@ export async function summaryHostRows(
     lastFinishedAt: r.last_finished_at,
     lastFactsCollectors: r.collectors,
   }));
+}
+
+export interface FleetSummaryCounts {
+  hosts: number;
+  os: { id: string | null; versionId: string | null; hosts: number }[];
+  kernels: { kernelRelease: string | null; hosts: number }[];
+  reachability: { ok: number; stale: number; unreachable: number; neverProbed: number };
+  collectors: { name: string; ok: number; hosts: number }[];
+  rebootRequired: number;
+}
+
+export interface SummaryRules {
+  /** Probes looked at; that many failed or timed out in a row make a host unreachable. */
+  recent: number;
+  /** The facts interval of hosts without their own. */
+  defaultFactsIntervalS: number;
+  now: Date;
+}
+
+/**
+ * The fleet summary counted in SQL (groups in no particular order): 10,000 hosts make ten
+ * thousand rows that would otherwise be sent and counted in JS. Reachability, as http/fleet/
+ * summary.ts classifies a host row: never probed (no finished probe), unreachable (the last
+ * `recent` probes all failed or timed out), ok (the last one neither, within twice the facts
+ * interval), else stale.
+ */
+export async function fleetSummaryCounts(
+  sql: Sql,
+  filter: HostFilter,
+  rules: SummaryRules,
+): Promise<FleetSummaryCounts> {
+  const [row] = await withoutJit(
+    sql,
+    (tx) =>
+      tx<
+        {
+          hosts: number;
+          os: FleetSummaryCounts['os'];
+          kernels: FleetSummaryCounts['kernels'];
+          reachability: Partial<FleetSummaryCounts['reachability']> | null;
+          collectors: FleetSummaryCounts['collectors'];
+          reboot_required: number;
+        }[]
+      >`
+    with hosts as materialized (${perHost(sql, filter, rules.recent)}),
+    classified as materialized (
+      select os_id, os_version_id, os_kernel_release, os_reboot_required, collectors,
+        case
+          when statuses is null or last_finished_at is null then 'neverProbed'
+          when cardinality(statuses) >= ${rules.recent}
+            and statuses <@ array['failed', 'timeout']::text[] then 'unreachable'
+          when statuses[1] not in ('failed', 'timeout')
+            and ${rules.now}::timestamptz - last_finished_at
+              <= 2 * coalesce(facts_interval_s, ${rules.defaultFactsIntervalS})
+                * interval '1 second' then 'ok'
+          else 'stale'
+        end as reach
+      from hosts
+    )
+    select
+      (select count(*) from classified)::int as hosts,
+      (select coalesce(jsonb_agg(jsonb_build_object('id', os_id, 'versionId', os_version_id,
+          'hosts', n)), '[]')
+        from (select os_id, os_version_id, count(*)::int as n from classified group by 1, 2) g)
+        as os,
+      (select coalesce(jsonb_agg(jsonb_build_object('kernelRelease', os_kernel_release,
+          'hosts', n)), '[]')
+        from (select os_kernel_release, count(*)::int as n from classified group by 1) g)
+        as kernels,
+      (select jsonb_object_agg(reach, n)
+        from (select reach, count(*)::int as n from classified group by 1) g) as reachability,
+      (select coalesce(jsonb_agg(jsonb_build_object('name', name, 'ok', ok, 'hosts', n)), '[]')
+        from (
+          select c.key as name, count(*) filter (where c.value ->> 'status' = 'ok')::int as ok,
+            count(*)::int as n
+          from classified, jsonb_each(classified.collectors) as c
+          group by 1
+        ) g) as collectors,
+      (select count(*) filter (where os_reboot_required) from classified)::int
+        as reboot_required`,
+  );
+  return {
+    hosts: row?.hosts ?? 0,
+    os: row?.os ?? [],
+    kernels: row?.kernels ?? [],
+    reachability: { ok: 0, stale: 0, unreachable: 0, neverProbed: 0, ...row?.reachability },
+    collectors: row?.collectors ?? [],
+    rebootRequired: row?.reboot_required ?? 0,
+  };
 }

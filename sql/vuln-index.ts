@@ -202,6 +202,13 @@ export async function forEachIndexedHost(
   });
 }
 
+/** The highest package-version id (ids are dense from 1): 0 when there is none. */
+export async function maxPackageVersionId(sql: Sql): Promise<number> {
+  const [row] = await sql<{ id: number }[]>`
+    select coalesce(max(id), 0) as id from vuln_package_versions`;
+  return row?.id ?? 0;
+}
+
 /** The distinct ecosystems of the supported hosts. */
 export async function indexedEcosystems(sql: Sql): Promise<string[]> {
   const rows = await sql<{ ecosystem: string }[]>`

@@ -6,8 +6,9 @@ import {
   type PackageHostRow,
   packageHostPage,
   packageVersionCounts,
+  packageVersionRows,
 } from '../../sql/packages.ts';
-import { summaryHostRows } from '../../sql/read-fleet-summary.ts';
+import { fleetSummaryCounts } from '../../sql/read-fleet-summary.ts';
 import { compareVersions, isValidVersion } from '../../vuln/versions.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
@@ -16,7 +17,7 @@ import { problem } from '../problem.ts';
 import { iso } from '../schemas.ts';
 import type * as routes from './fleet.routes.ts';
 import { decodeHostKeyCursor, hostKeyedPage, toHostFilter } from './host-filter.ts';
-import { summarize, UNREACHABLE_AFTER } from './summary.ts';
+import { DEFAULT_FACTS_INTERVAL_S, summarizeCounts, UNREACHABLE_AFTER } from './summary.ts';
 import {
   acceptedVersions,
   type FilterOutcome,
@@ -55,7 +56,7 @@ export function createFleetHandlers({ sql }: ApiDeps) {
     const query = c.req.valid('query');
     const filter = toHostFilter(query);
     const outcome: FilterOutcome = hasVersionFilter(query)
-      ? acceptedVersions(await packageVersionCounts(sql, name, filter), query)
+      ? acceptedVersions(await packageVersionRows(sql, name, filter), query)
       : { ok: true, accepted: null, notes: [] };
     if (!outcome.ok) return problem(c, 'invalid-parameter', { detail: outcome.detail });
     const after = query.cursor ? decodeHostKeyCursor(query.cursor) : undefined;
@@ -94,8 +95,12 @@ export function createFleetHandlers({ sql }: ApiDeps) {
   };
 
   const summary: Handler<'fleetSummaryRoute'> = async (c) => {
-    const rows = await summaryHostRows(sql, toHostFilter(c.req.valid('query')), UNREACHABLE_AFTER);
-    return c.json(summarize(rows, new Date()), 200);
+    const counts = await fleetSummaryCounts(sql, toHostFilter(c.req.valid('query')), {
+      recent: UNREACHABLE_AFTER,
+      defaultFactsIntervalS: DEFAULT_FACTS_INTERVAL_S,
+      now: new Date(),
+    });
+    return c.json(summarizeCounts(counts), 200);
   };
 
   const services: Handler<'serviceHostsRoute'> = async (c) => {

@@ -1,11 +1,12 @@
-// The fleet summary from per-host rows: counts by OS and kernel, reachability, collector
-// coverage and pending reboots.
+// The fleet summary: counts by OS and kernel, reachability, collector coverage and pending
+// reboots — from per-host rows (summarize, the console's), or counted in SQL and put in the
+// same order here (summarizeCounts, the API's: at 10,000 hosts, no row per host travels).
 import { DEFAULT_HOST_SETTINGS } from '../../actors/host-machine.ts';
-import type { SummaryHostRow } from '../../sql/read-fleet-summary.ts';
+import type { FleetSummaryCounts, SummaryHostRow } from '../../sql/read-fleet-summary.ts';
 
 /** Consecutive failed probes that make a host unreachable (the actors' own threshold). */
 export const UNREACHABLE_AFTER = DEFAULT_HOST_SETTINGS.unreachableAfter;
-const DEFAULT_FACTS_INTERVAL_S = DEFAULT_HOST_SETTINGS.factsIntervalMs / 1000;
+export const DEFAULT_FACTS_INTERVAL_S = DEFAULT_HOST_SETTINGS.factsIntervalMs / 1000;
 
 export type Reachability = 'ok' | 'stale' | 'unreachable' | 'neverProbed';
 
@@ -21,6 +22,14 @@ export function reachability(row: SummaryHostRow, now: Date): Reachability {
   return !failed(last) && fresh ? 'ok' : 'stale';
 }
 
+/** Most hosts first, then by the group's key. */
+function byHostsThenKey<K extends Record<string, string | null>>(
+  a: { key: K; hosts: number },
+  b: { key: K; hosts: number },
+) {
+  return b.hosts - a.hosts || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key));
+}
+
 function countBy<K extends Record<string, string | null>>(rows: K[]) {
   const counts = new Map<string, { key: K; hosts: number }>();
   for (const key of rows) {
@@ -29,9 +38,25 @@ function countBy<K extends Record<string, string | null>>(rows: K[]) {
     entry.hosts++;
     counts.set(id, entry);
   }
-  return [...counts.values()]
-    .sort((a, b) => b.hosts - a.hosts || JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)))
-    .map(({ key, hosts }) => ({ ...key, hosts }));
+  return [...counts.values()].sort(byHostsThenKey).map(({ key, hosts }) => ({ ...key, hosts }));
+}
+
+/** Counts made in SQL (sql/read-fleet-summary.ts), in the order summarize gives. */
+export function summarizeCounts(counts: FleetSummaryCounts) {
+  return {
+    hosts: counts.hosts,
+    os: counts.os
+      .map(({ id, versionId, hosts }) => ({ key: { id, versionId }, hosts }))
+      .sort(byHostsThenKey)
+      .map(({ key, hosts }) => ({ ...key, hosts })),
+    kernels: counts.kernels
+      .map(({ kernelRelease, hosts }) => ({ key: { kernelRelease }, hosts }))
+      .sort(byHostsThenKey)
+      .map(({ key, hosts }) => ({ ...key, hosts })),
+    reachability: counts.reachability,
+    collectors: [...counts.collectors].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    rebootRequired: counts.rebootRequired,
+  };
 }
 
 export function summarize(rows: readonly SummaryHostRow[], now: Date) {

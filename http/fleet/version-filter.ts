@@ -6,7 +6,7 @@
 // The decision is made per distinct (manager, version) — a fleet has few of them however many
 // hosts carry the package — and the rows are then fetched by exact version string.
 import type { PackageManager } from '../../collectors/packages.ts';
-import type { PackageVersionCount, PackageVersionKey } from '../../sql/packages.ts';
+import type { PackageVersionKey, PackageVersionRows } from '../../sql/packages.ts';
 import {
   compareVersions,
   InvalidVersionError,
@@ -63,7 +63,7 @@ export function hasVersionFilter(filter: VersionFilter): boolean {
 
 /** Which of the installed versions pass the filter, and notes on the rows left out. */
 export function acceptedVersions(
-  versions: readonly PackageVersionCount[],
+  versions: readonly PackageVersionRows[],
   filter: VersionFilter,
 ): FilterOutcome {
   const tests = versionOps.flatMap((op) => {

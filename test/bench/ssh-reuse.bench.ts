@@ -81,6 +81,7 @@ function connectPerProbe(targets: readonly SshTarget[]): ProbeOnce {
 }
 
 interface Window {
+  /** Probes that finished inside the measured window (whenever they were due). */
   probes: number;
   failures: number;
   durations: number[];
@@ -88,21 +89,20 @@ interface Window {
 }
 
 /**
- * Host i is due at start + i·interval/N + k·interval. Due probes queue for one of
- * CONCURRENCY slots. Returns per-window measurements: [warm-up, measured].
+ * Host i is due at start + i·interval/N + k·interval; due probes queue for one of
+ * CONCURRENCY slots. After a warm-up interval (the pool fills), the measured window counts
+ * the probes that finish in it and the CPU spent in it; probes still queued at its end are
+ * dropped (a backlog means the variant cannot keep up: see the start lag).
  */
 async function drive(sim: Sim, probeOnce: ProbeOnce, measuredMs: number) {
   const start = performance.now() + 1000;
-  const end = start + INTERVAL_MS + measuredMs;
-  const windows: Window[] = [0, 1].map(() => ({
-    probes: 0,
-    failures: 0,
-    durations: [],
-    lags: [],
-  }));
-  const queue: { index: number; due: number }[] = [];
+  const measureFrom = start + INTERVAL_MS;
+  const end = measureFrom + measuredMs;
+  const window: Window = { probes: 0, failures: 0, durations: [], lags: [] };
+  let queue: { index: number; due: number }[] = [];
   let active = 0;
   let nextSlot = 0; // the k·N + i of the next due probe
+  let offered = 0;
   const dueOf = (slot: number) =>
     start + Math.floor(slot / HOSTS) * INTERVAL_MS + ((slot % HOSTS) * INTERVAL_MS) / HOSTS;
   const pump = () => {
@@ -110,7 +110,6 @@ async function drive(sim: Sim, probeOnce: ProbeOnce, measuredMs: number) {
       const { index, due } = queue.shift() as { index: number; due: number };
       active++;
       const began = performance.now();
-      const window = windows[due < start + INTERVAL_MS ? 0 : 1] as Window;
       probeOnce(index, new AbortController().signal)
         .then(
           (ok) => ok,
@@ -118,45 +117,50 @@ async function drive(sim: Sim, probeOnce: ProbeOnce, measuredMs: number) {
         )
         .then((ok) => {
           active--;
-          window.probes++;
-          if (!ok) window.failures++;
-          window.durations.push(performance.now() - began);
-          window.lags.push(began - due);
+          const now = performance.now();
+          if (now >= measureFrom && now < end) {
+            window.probes++;
+            if (!ok) window.failures++;
+            window.durations.push(now - began);
+            window.lags.push(began - due);
+          }
           pump();
         });
     }
   };
-  let cpu = { at: 0, process: process.cpuUsage(), sim: processCpuSeconds(sim.process.pid) };
+  let cpu: { process: NodeJS.CpuUsage; sim: number | null } | null = null;
   let rssPeak = 0;
   let measured: { seconds: number; cpuSeconds: number; simSeconds: number | null } | null = null;
-  while (performance.now() < end || active > 0 || queue.length > 0) {
+  while (performance.now() < end || active > 0) {
     const now = performance.now();
-    if (cpu.at === 0 && now >= start + INTERVAL_MS) {
-      cpu = { at: now, process: process.cpuUsage(), sim: processCpuSeconds(sim.process.pid) };
+    if (cpu === null && now >= measureFrom) {
+      cpu = { process: process.cpuUsage(), sim: processCpuSeconds(sim.process.pid) };
       rssPeak = 0;
     }
-    if (cpu.at > 0 && measured === null && now >= end) {
+    if (cpu !== null && measured === null && now >= end) {
       const used = process.cpuUsage(cpu.process);
       const simNow = processCpuSeconds(sim.process.pid);
       measured = {
-        seconds: (now - cpu.at) / 1000,
+        seconds: (now - measureFrom) / 1000,
         cpuSeconds: (used.user + used.system) / 1e6,
         simSeconds: simNow === null || cpu.sim === null ? null : simNow - cpu.sim,
       };
+      queue = []; // the backlog is not run
     }
     while (now < end && dueOf(nextSlot) <= now) {
       queue.push({ index: nextSlot % HOSTS, due: dueOf(nextSlot) });
+      if (dueOf(nextSlot) >= measureFrom) offered++;
       nextSlot++;
     }
     pump();
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
     await sleep(5);
   }
-  return { windows, measured, rssPeak };
+  return { window, measured, rssPeak, offered };
 }
 
 function report(label: string, run: Awaited<ReturnType<typeof drive>>, extra = '') {
-  const w = run.windows[1] as Window;
+  const w = run.window;
   const m = run.measured;
   if (!m) throw new Error('no measured window');
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -164,7 +168,8 @@ function report(label: string, run: Awaited<ReturnType<typeof drive>>, extra = '
   console.log(
     `  CPU               ${((100 * m.cpuSeconds) / m.seconds).toFixed(1)} % of one core, ` +
       `${((1000 * m.cpuSeconds) / Math.max(1, w.probes)).toFixed(2)} ms per probe ` +
-      `(${(w.probes / m.seconds).toFixed(1)} probes/s)`,
+      `(${(w.probes / m.seconds).toFixed(1)} probes/s done of ` +
+      `${(run.offered / m.seconds).toFixed(1)}/s due)`,
   );
   console.log(`  RSS               peak ${(run.rssPeak / 2 ** 20).toFixed(0)} MB${extra}`);
   console.log(

@@ -120,6 +120,30 @@ describe('GET /v1/packages/{name}/hosts pages in SQL', () => {
     await get(`${url}?cursor=WyJhIiwibm90LWEtdXVpZCIsImsiXQ`, 400);
   });
 
+  it('pages a package few hosts have past hosts that lack it (sorted, not walked)', async () => {
+    const { sql } = api.db;
+    const t = new Date(Date.now() - 60_000);
+    // A page of 1 walks 8 hosts at most: these 10 come after the 6 above in name order, and
+    // only the last two have the package.
+    for (let i = 0; i < 10; i++) {
+      const packages =
+        i >= 8
+          ? dpkg(['bash', 'amd64', '5.2-1', '', ''], ['rarepkg', 'amd64', `1.${i}-1`, '', ''])
+          : dpkg(['bash', 'amd64', '5.2-1', '', '']);
+      const id = await addHost(sql, api.secrets, `rare-${i}`, { labels: { fleet: 'paging' } });
+      await applyProbe(sql, id, packagesProbe(t, packages));
+    }
+    const rare = '/v1/packages/rarepkg/hosts';
+    expect(rows(await allPages(rare, 1))).toEqual(['rare-8/rarepkg:amd64', 'rare-9/rarepkg:amd64']);
+    expect(rows(await allPages(`${rare}?versionGt=1.8-1`, 1))).toEqual(['rare-9/rarepkg:amd64']);
+    // A package every host has is walked: the same pages either way.
+    const bash = await allPages('/v1/packages/bash/hosts?label=fleet:paging', 1);
+    expect(rows(bash)).toEqual([
+      'delta/bash:amd64',
+      ...Array.from({ length: 10 }, (_, i) => `rare-${i}/bash:amd64`),
+    ]);
+  });
+
   it('the version spread counts hosts and rows of both names', async () => {
     const spread = await get<{ items: unknown[] }>(
       '/v1/fleet/packages/openssl/versions?label=fleet:paging',
