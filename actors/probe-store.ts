@@ -7,13 +7,10 @@ import { recordHostEvent } from '../sql/events.ts';
 import { applyProbe } from '../sql/facts.ts';
 import { pinHostKey } from '../sql/hosts.ts';
 import { insertMetrics, type MetricRows, MetricsWriteError, toMetricRows } from '../sql/metrics.ts';
-import { startProbe } from '../sql/probes.ts';
+import { PROBE_LOCK_CLASS, startProbe } from '../sql/probes.ts';
 import { type Batcher, PartialWriteError } from './batcher.ts';
 import type { ProbeStore } from './probe-runner.ts';
 import { type RunnerObserver, timeDbWrite } from './service-metrics.ts';
-
-// "hostintel probe of host X": the advisory-lock class, distinct from the migration lock.
-const PROBE_LOCK_CLASS = 0x68697072;
 
 type Reserved = Awaited<ReturnType<Sql['reserve']>>;
 

@@ -8,11 +8,15 @@ export class DatabaseUnavailableError extends Error {
   override readonly name = 'DatabaseUnavailableError';
 }
 
-/** `instead` says what to do when the embedded database is busy (e.g. "use POST /v1/tokens"). */
+/**
+ * `instead` says what to do when the embedded database is busy (e.g. "use POST /v1/tokens").
+ * `max` connections: one is enough for most commands; probes reserve one each for a host lock.
+ */
 export async function withDatabase<T>(
   config: Config,
   instead: string,
   work: (sql: Sql) => Promise<T>,
+  { max = 1 }: { max?: number } = {},
 ): Promise<T> {
   let url = config.databaseUrl;
   let stop = async () => {};
@@ -28,7 +32,7 @@ export async function withDatabase<T>(
     url = embedded.url;
     stop = () => embedded.stop();
   }
-  const sql = createSql(url, { max: 1 });
+  const sql = createSql(url, { max });
   try {
     await migrate(sql);
     return await work(sql);

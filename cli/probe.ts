@@ -6,11 +6,9 @@ import path from 'node:path';
 import { type ProbeResult, probe } from '../collectors/probe.ts';
 import { collectorNames } from '../collectors/registry.ts';
 import { type HostKeyPolicy, hostKeyPolicies, type SshTarget } from '../collectors/transport.ts';
-import { createSql, type Sql } from '../sql/client.ts';
-import { migrate } from '../sql/migrate.ts';
 import { loadSecretBox } from '../sql/secrets.ts';
 import type { Config } from './config.ts';
-import { DatabaseUnavailableError } from './database.ts';
+import { withDatabase } from './database.ts';
 import { groupFacts } from './export/facts-json.ts';
 import { parseInteger } from './hosts-args.ts';
 import { processIo, UsageError } from './hosts-io.ts';
@@ -135,53 +133,25 @@ export async function runProbeAllCommand(options: ProbeCommandOptions, config: C
     throw new UsageError('--concurrency must be between 1 and 1000');
   }
   const collectors = parseCollectors(options.collectors);
-  const result = await withProbePool(config, concurrency + 2, async (sql) => {
-    const { probeFleet } = await import('./hosts-probe.ts');
-    const secrets = await loadSecretBox({ secretKey: config.secretKey, dataDir: config.dataDir });
-    return probeFleet(
-      { sql, secrets, io: processIo() },
-      {
-        concurrency,
-        perGroup: config.probeConcurrency.perGroup,
-        ...(collectors ? { collectors } : {}),
-        json: options.json ?? false,
-      },
-    );
-  });
-  if (result.failed > 0) process.exitCode = 1;
-}
-
-/**
- * cli/database.ts's withDatabase with a pool of `max` connections instead of one: each
- * running probe reserves a connection for its host lock. (To fold into withDatabase.)
- */
-async function withProbePool<T>(
-  config: Config,
-  max: number,
-  work: (sql: Sql) => Promise<T>,
-): Promise<T> {
-  let url = config.databaseUrl;
-  let stop = async () => {};
-  if (!url) {
-    const { startEmbedded } = await import('../sql/embedded.ts');
-    const embedded = await startEmbedded(config.dataDir, () => {}).catch((error: unknown) => {
-      throw new DatabaseUnavailableError(
-        `DATABASE_URL is not set and the embedded database under ${config.dataDir} cannot be ` +
-          'opened (is `hostintel serve` running? Stop it, or use POST /v1/hosts/{id}/probe)',
-        { cause: error },
+  const result = await withDatabase(
+    config,
+    'use POST /v1/hosts/{id}/probe',
+    async (sql) => {
+      const { probeFleet } = await import('./hosts-probe.ts');
+      const secrets = await loadSecretBox({ secretKey: config.secretKey, dataDir: config.dataDir });
+      return probeFleet(
+        { sql, secrets, io: processIo() },
+        {
+          concurrency,
+          perGroup: config.probeConcurrency.perGroup,
+          ...(collectors ? { collectors } : {}),
+          json: options.json ?? false,
+        },
       );
-    });
-    url = embedded.url;
-    stop = () => embedded.stop();
-  }
-  const sql = createSql(url, { max });
-  try {
-    await migrate(sql);
-    return await work(sql);
-  } finally {
-    await sql.end({ timeout: 5 });
-    await stop();
-  }
+    },
+    { max: concurrency + 2 }, // each running probe reserves one connection for its host lock
+  );
+  if (result.failed > 0) process.exitCode = 1;
 }
 
 /** The `--json` shape: facts grouped by kind, plural names for lists. */
