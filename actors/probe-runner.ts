@@ -3,7 +3,7 @@
 // transaction, metrics into the cross-host batch. Host problems never throw from here: they
 // are the probe's outcome, which the host machine turns into backoff.
 import { type ProbeResult, probe } from '../collectors/probe.ts';
-import type { SshTarget } from '../collectors/transport.ts';
+import type { SshTarget, TransportError } from '../collectors/transport.ts';
 import type { RawMetrics } from '../collectors/types.ts';
 import type { ProbeInput, ProbeOutput } from './host-machine.ts';
 
@@ -13,6 +13,8 @@ export interface ProbeTarget {
   target: SshTarget;
   sudo: boolean;
   disabledCollectors: readonly string[];
+  /** Why the target cannot be used as configured: the probe fails with it, on the record. */
+  refusal?: TransportError;
 }
 
 /** A metrics sample as the host actor keeps it between probes (for rates). */
@@ -76,6 +78,7 @@ export function createProbeRunner(deps: ProbeRunnerDeps) {
       disabledCollectors: host.disabledCollectors,
       limits: deps.limits,
       signal,
+      refusal: host.refusal,
     });
     if (
       result.hostKey &&

@@ -9,9 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { createActor, fromPromise } from 'xstate';
+import { JumpHostError } from '../collectors/transport.ts';
 import type { Sql } from '../sql/client.ts';
 import { recordHostEvent } from '../sql/events.ts';
 import { hostsForRunner, type RunnerHost, sshTarget } from '../sql/hosts.ts';
+import { targetWithJumps } from '../sql/jump-hosts.ts';
 import type { HeldLease, RunnerIdentity } from '../sql/leases.ts';
 import type { MetricRows } from '../sql/metrics.ts';
 import { abandonRunningProbes, probesInFlight } from '../sql/probes.ts';
@@ -127,7 +129,20 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       const [host] = await hostsForRunner(sql, { ids: [hostId] });
       const target = host && sshTarget(host, secrets);
       if (!host || !target) return null;
-      return { hostId, target, sudo: host.sudo, disabledCollectors: host.disabledCollectors };
+      const probed = {
+        hostId,
+        target,
+        sudo: host.sudo,
+        disabledCollectors: host.disabledCollectors,
+      };
+      // A jump host that cannot be used is this probe's failure, on the record like any other.
+      const jumped = await targetWithJumps(sql, host, target, secrets).catch((error: unknown) => {
+        if (error instanceof JumpHostError) return error;
+        throw error;
+      });
+      return jumped instanceof JumpHostError
+        ? { ...probed, refusal: jumped }
+        : { ...probed, target: jumped };
     },
   });
 

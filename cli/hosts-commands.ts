@@ -45,6 +45,7 @@ export function registerHostsCommands(program: Command): void {
     .option('--host-key-policy <policy>', 'strict | accept-new | off (default accept-new)')
     .option('--host-key <key>', 'pin this public host key now ("ssh-ed25519 AAAA…")')
     .option('--sudo', 'run the allowlisted root commands through sudo -n')
+    .option('--jump <hosts>', 'reach it through these registered hosts ([user@]host[:port],…)')
     .option('--disabled', 'register it without probing it yet')
     .option('--json', 'print the registered host as JSON')
     .action(async (name: string, options) => {

@@ -41,6 +41,7 @@ export interface AddHostOptions {
   hostKeyPolicy?: string;
   hostKey?: string;
   sudo?: boolean;
+  jump?: string;
   disabled?: boolean;
   json?: boolean;
 }
@@ -53,6 +54,7 @@ export const registrationFlags: Readonly<Record<string, string>> = {
   username: '--user',
   hostKeyPolicy: '--host-key-policy',
   hostKey: '--host-key',
+  jumpHost: '--jump',
   labels: '--label',
   groups: '--group',
   'credential.privateKey': '--key-file',
@@ -125,6 +127,7 @@ export async function addHostCommand(
     ...(options.label?.length ? { labels: parseLabels(options.label) } : {}),
     ...(options.group?.length ? { groups: options.group } : {}),
     ...(options.sudo ? { sudo: true } : {}),
+    ...(options.jump !== undefined ? { jumpHost: options.jump } : {}),
     ...(options.disabled ? { enabled: false } : {}),
     credential: await credentialOf(deps.io, options),
   };
@@ -147,14 +150,9 @@ export async function addHostCommand(
     throw error;
   }
   deps.io.stdout.write(
-    options.json ? `${JSON.stringify(cliHost(row))}\n` : `added ${row.name} (${row.id})\n`,
+    options.json ? `${JSON.stringify(toApiHost(row))}\n` : `added ${row.name} (${row.id})\n`,
   );
   return row;
-}
-
-/** The API's host shape plus the jump host, which the API does not show yet. */
-export function cliHost(row: HostRow) {
-  return { ...toApiHost(row), jumpHost: row.jumpHost };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -201,7 +199,7 @@ export async function listHostsCommand(
     groups: options.group ?? [],
   });
   if (options.json) {
-    deps.io.stdout.write(`${JSON.stringify(hosts.map(cliHost), null, 2)}\n`);
+    deps.io.stdout.write(`${JSON.stringify(hosts.map(toApiHost), null, 2)}\n`);
   } else if (hosts.length === 0) {
     deps.io.stderr.write('no hosts\n');
   } else {

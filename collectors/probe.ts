@@ -31,6 +31,11 @@ export interface ProbeOptions {
   collectors?: readonly Collector[];
   limits?: Partial<ProbeLimits>;
   signal?: AbortSignal;
+  /**
+   * Known before dialling that the target cannot be reached as configured (its jump host is
+   * not registered): the probe fails with this reason, recorded like any transport failure.
+   */
+  refusal?: TransportError;
 }
 
 export interface CollectorResult {
@@ -79,6 +84,7 @@ export async function probe(target: SshTarget, options: ProbeOptions): Promise<P
 
   let connection: SshConnection | undefined;
   try {
+    if (options.refusal) throw options.refusal;
     connection = await connect(target, { connectTimeoutMs: limits.connectTimeoutMs, signal });
     const commands = selected.flatMap((c) => c.commands);
     const script = buildScript(commands, { sudo: options.sudo, ...limits });

@@ -40,6 +40,10 @@ export class HostKeyChangedError extends TransportError {
     super(message);
   }
 }
+/** The jump host is unknown, unusable or cannot reach the target. */
+export class JumpHostError extends TransportError {
+  override readonly name = 'JumpHostError';
+}
 export class AuthenticationError extends TransportError {
   override readonly name = 'AuthenticationError';
 }
@@ -95,7 +99,7 @@ export async function connect(
   // Before any socket exists: a missing agent must fail here, not leave an open socket with no
   // error listener behind (an unreachable host would then crash the process).
   const auth = authHandler(target);
-  const jump = target.jump ? await connect(target.jump, options) : undefined;
+  const jump = target.jump ? await connectJump(target.jump, options) : undefined;
   try {
     const sock = jump
       ? await forward(jump, target)
@@ -107,12 +111,31 @@ export async function connect(
   }
 }
 
+/**
+ * A jump host's own failure (its key changed, its login refused) is reported as the jump's,
+ * so that it is not taken for the target's: the target's pinned key is not in question.
+ */
+async function connectJump(
+  jump: SshTarget,
+  options: { connectTimeoutMs: number; signal: AbortSignal },
+): Promise<SshConnection> {
+  try {
+    return await connect(jump, options);
+  } catch (error) {
+    if (!(error instanceof TransportError) || error instanceof ProbeAbortedError) throw error;
+    if (error instanceof JumpHostError) throw error;
+    throw new JumpHostError(`jump host ${jump.address}:${jump.port}: ${error.message}`, {
+      cause: error,
+    });
+  }
+}
+
 function forward(jump: SshConnection & { client?: Client }, target: SshTarget) {
   const client = (jump as unknown as { client: Client }).client;
   return new Promise<ClientChannel>((resolve, reject) =>
     client.forwardOut('127.0.0.1', 0, target.address, target.port, (error, stream) =>
       error
-        ? reject(new TransportError(`jump host cannot reach ${target.address}: ${error.message}`))
+        ? reject(new JumpHostError(`jump host cannot reach ${target.address}: ${error.message}`))
         : resolve(stream),
     ),
   );

@@ -55,6 +55,8 @@ export interface NewHost {
   factsIntervalS?: number | null;
   metricsIntervalS?: number | null;
   disabledCollectors?: string[];
+  /** ssh's ProxyJump syntax; each hop a registered host (sql/jump-hosts.ts). */
+  jumpHost?: string | null;
   credential: CredentialInput;
 }
 
@@ -155,14 +157,14 @@ export async function registerHost(sql: Sql, box: SecretBox, host: NewHost): Pro
       insert into hosts (
         name, address, port, username, host_key_policy, host_key, host_key_pinned_at,
         labels, groups, sudo, enabled, facts_interval_s, metrics_interval_s,
-        disabled_collectors, credential_id
+        disabled_collectors, jump_host, credential_id
       ) values (
         ${host.name}, ${host.address}, ${host.port ?? 22}, ${host.username},
         ${host.hostKeyPolicy ?? 'accept-new'}, ${host.hostKey ?? null},
         ${host.hostKey ? sql`now()` : null}, ${tx.json(host.labels ?? {})},
         ${host.groups ?? []}::text[], ${host.sudo ?? false}, ${host.enabled ?? true},
         ${host.factsIntervalS ?? null}, ${host.metricsIntervalS ?? null},
-        ${host.disabledCollectors ?? []}::text[], ${credentialId}
+        ${host.disabledCollectors ?? []}::text[], ${host.jumpHost ?? null}, ${credentialId}
       ) returning id`;
     if (!row) throw new Error('insert returned no row');
     return row.id;
@@ -203,6 +205,7 @@ export async function updateHost(
     set('facts_interval_s', patch.factsIntervalS);
     set('metrics_interval_s', patch.metricsIntervalS);
     set('disabled_collectors', patch.disabledCollectors && tx.array(patch.disabledCollectors));
+    set('jump_host', patch.jumpHost);
     if (patch.credential) {
       const name = patch.name ?? current.name;
       set('credential_id', await resolveCredential(tx, box, patch.credential, name));

@@ -41,6 +41,7 @@ export function toApiHost(row: HostRow) {
     factsIntervalS: row.factsIntervalS,
     metricsIntervalS: row.metricsIntervalS,
     disabledCollectors: row.disabledCollectors,
+    jumpHost: row.jumpHost,
     credential: row.credential,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),

@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import { collectorNames } from '../../collectors/registry.ts';
 import { hostKeyPolicies } from '../../collectors/transport.ts';
 import { credentialTypes } from '../../sql/credentials.ts';
+import { isJumpSpec } from '../../sql/jump-hosts.ts';
 import { credentialVariants } from '../credential-schemas.ts';
 import { textSchema, timestampSchema, uuidSchema, wellFormed } from '../schemas.ts';
 import { normalizePublicKey } from '../ssh-key.ts';
@@ -70,6 +71,19 @@ export const publicKeySchema = z
   })
   .openapi({ type: 'string', example: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI…' });
 
+/** ssh's ProxyJump syntax; every hop must be a registered host when the host is probed. */
+const jumpHostSchema = z
+  .string()
+  .max(1024)
+  .refine(isJumpSpec, { message: 'not [user@]host[:port], comma-separated, at most 4 hops' })
+  .nullable()
+  .openapi({
+    description:
+      'Reach the host through these hosts (ssh ProxyJump syntax, first hop first); each hop ' +
+      'must be a registered host, whose credential and pinned key are used',
+    example: 'bastion',
+  });
+
 export const registerHostSchema = z
   .strictObject({
     name: nameSchema,
@@ -87,6 +101,7 @@ export const registerHostSchema = z
     factsIntervalS: factsIntervalSchema.optional(),
     metricsIntervalS: metricsIntervalSchema.optional(),
     disabledCollectors: disabledCollectorsSchema.optional(),
+    jumpHost: jumpHostSchema.optional(),
     credential: credentialInputSchema,
   })
   .openapi('HostRegistration');
@@ -105,6 +120,7 @@ export const patchHostSchema = z
     factsIntervalS: factsIntervalSchema.optional(),
     metricsIntervalS: metricsIntervalSchema.optional(),
     disabledCollectors: disabledCollectorsSchema.optional(),
+    jumpHost: jumpHostSchema.optional().openapi({ description: 'null: no jump host' }),
     credential: credentialInputSchema.optional(),
   })
   .openapi('HostPatch');
@@ -125,6 +141,7 @@ export const hostSchema = z
     factsIntervalS: z.number().int().nullable(),
     metricsIntervalS: z.number().int().nullable(),
     disabledCollectors: z.array(z.string()),
+    jumpHost: z.string().nullable(),
     credential: z.object({ id: uuidSchema, type: z.enum(credentialTypes) }).nullable(),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,

@@ -315,6 +315,22 @@ describe('host changes', () => {
     expect(runner).toMatchObject({ enabled: false, disabledCollectors: ['firewall', 'users'] });
   });
 
+  it('sets, shows and clears a jump host; refuses one that is not ProxyJump syntax', async () => {
+    const host = await register(base('behind-bastion', { jumpHost: 'ops@bastion:2222,gw' }));
+    expect(host).toMatchObject({ jumpHost: 'ops@bastion:2222,gw' });
+    const [runner] = await hostsForRunner(api.db.sql, { ids: [host.id] });
+    expect(runner?.jumpHost).toBe('ops@bastion:2222,gw');
+    for (const jumpHost of ['a b', 'bastion:99999', 'a,b,c,d,e', '']) {
+      const bad = await api.request('PATCH', `/v1/hosts/${host.id}`, { json: { jumpHost } });
+      expect(bad.status, jumpHost).toBe(422);
+      expect((bad.body as ProblemBody).errors?.[0]?.path).toBe('jumpHost');
+    }
+    const cleared = await api.request('PATCH', `/v1/hosts/${host.id}`, {
+      json: { jumpHost: null },
+    });
+    expect(cleared.body).toMatchObject({ jumpHost: null });
+  });
+
   it('replaces an inline credential and deletes the old one', async () => {
     const host = await register(base('swap', { credential: { type: 'password', password: 'a' } }));
     const oldId = host.credential?.id;
