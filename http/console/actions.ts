@@ -10,9 +10,9 @@ import type { ConsoleDeps, ConsoleEnv } from './console-env.ts';
 import { isGenuine, readForm, wantsJson } from './form.ts';
 import type { NoticeCode } from './notices.ts';
 import { notices } from './notices.ts';
+import { problemPage } from './pages/problem.tsx';
 import { consolePath, withParams } from './paths.ts';
 import { clearSessionCookie } from './session.ts';
-import { problemPage } from './pages/problem.tsx';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

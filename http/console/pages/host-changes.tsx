@@ -1,12 +1,12 @@
 // A host's change timeline, newest first: what was added, removed or changed, by which probe.
 import type { Context } from 'hono';
 import { type ChangeEntry, changeTypes, hostChanges } from '../../../sql/changes.ts';
-import { InvalidCursorError } from '../../../sql/cursor.ts';
-import { Badge, Empty, When } from '../components.tsx';
+import { Badge, When } from '../components.tsx';
 import type { ConsoleDeps, ConsoleEnv } from '../console-env.ts';
 import { changedFields, isRecord, summary } from '../format.ts';
 import { HostFrame, loadHost } from '../host-frame.tsx';
 import { pageContext } from '../layout.tsx';
+import { Choice, Paged, readPage } from '../paging.tsx';
 import { hostPath, withParams } from '../paths.ts';
 import { render } from '../render.ts';
 import { notFoundPage } from './problem.tsx';
@@ -43,20 +43,14 @@ export function createHostChangesPage(deps: ConsoleDeps) {
     const query = c.req.query();
     const kind = query.kind && KIND.test(query.kind) ? query.kind : undefined;
     const change = changeTypes.find((t) => t === query.change);
-    let page: { items: ChangeEntry[]; nextCursor: string | null };
-    let stale = false;
-    try {
-      page = await hostChanges(deps.sql, id, {
+    const page = await readPage(() =>
+      hostChanges(deps.sql, id, {
         limit: PAGE_SIZE,
         cursor: query.cursor || null,
         ...(kind ? { kind } : {}),
         ...(change ? { changes: [change] } : {}),
-      });
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      stale = true;
-      page = { items: [], nextCursor: null };
-    }
+      }),
+    );
     const now = Date.now();
     const ctx = pageContext(c, deps.assets);
     return render(
@@ -66,23 +60,22 @@ export function createHostChangesPage(deps: ConsoleDeps) {
           <label>
             Kind <input name="kind" value={kind ?? ''} placeholder="package" maxlength={63} />
           </label>
-          <label>
-            Change{' '}
-            <select name="change">
-              <option value="">any</option>
-              {changeTypes.map((t) => (
-                <option value={t} selected={t === change}>
-                  {t}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Choice label="Change" name="change" values={changeTypes} selected={change} />
           <button type="submit">Show</button>
         </form>
-        {stale ? <p class="notice error">That page link is not valid any more.</p> : null}
-        {page.items.length === 0 ? (
-          <Empty text="No changes recorded." />
-        ) : (
+        <Paged
+          stale={page.stale}
+          count={page.items.length}
+          empty="No changes recorded."
+          next={
+            page.nextCursor
+              ? {
+                  href: withParams(ctx.here, { cursor: page.nextCursor }),
+                  label: 'Older changes →',
+                }
+              : null
+          }
+        >
           <table class="timeline">
             <thead>
               <tr>
@@ -111,14 +104,9 @@ export function createHostChangesPage(deps: ConsoleDeps) {
               ))}
             </tbody>
           </table>
-        )}
-        {page.nextCursor ? (
-          <p>
-            <a href={withParams(ctx.here, { cursor: page.nextCursor })}>Older changes →</a>
-          </p>
-        ) : null}
+        </Paged>
       </HostFrame>,
-      stale ? 400 : 200,
+      page.stale ? 400 : 200,
     );
   };
 }

@@ -7,6 +7,7 @@ import type { ConsoleDeps, ConsoleEnv } from '../console-env.ts';
 import { cellText, instantInput, isRecord, parseInstant, valueColumns } from '../format.ts';
 import { HostFrame, loadHost } from '../host-frame.tsx';
 import { pageContext } from '../layout.tsx';
+import { AsOfInput } from '../paging.tsx';
 import { hostPath, withParams } from '../paths.ts';
 import { render } from '../render.ts';
 import { notFoundPage } from './problem.tsx';
@@ -100,15 +101,7 @@ export function createHostFactsPage(deps: ConsoleDeps) {
               ))}
             </select>
           </label>
-          <label>
-            As of (UTC){' '}
-            <input
-              type="datetime-local"
-              name="asOf"
-              step={1}
-              value={asOf ? instantInput(asOf) : ''}
-            />
-          </label>
+          <AsOfInput asOf={asOf} />
           <label>
             Key contains <input name="q" value={query.q ?? ''} maxlength={200} />
           </label>

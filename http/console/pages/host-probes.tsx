@@ -1,13 +1,13 @@
 // A host's probe log, newest first: each probe's outcome, and each collector's outcome with
 // its error — the evidence behind "why is this host stale".
 import type { Context } from 'hono';
-import { InvalidCursorError } from '../../../sql/cursor.ts';
 import { type ProbeRow, probeStatuses, probes } from '../../../sql/probes.ts';
-import { Badge, Empty, When } from '../components.tsx';
+import { Badge, When } from '../components.tsx';
 import type { ConsoleDeps, ConsoleEnv } from '../console-env.ts';
 import { bytes, duration } from '../format.ts';
 import { HostFrame, loadHost } from '../host-frame.tsx';
 import { pageContext } from '../layout.tsx';
+import { Choice, Paged, readPage } from '../paging.tsx';
 import { hostPath, withParams } from '../paths.ts';
 import { render } from '../render.ts';
 import { notFoundPage } from './problem.tsx';
@@ -42,54 +42,34 @@ export function createHostProbesPage(deps: ConsoleDeps) {
     const query = c.req.query();
     const type = types.find((t) => t === query.type);
     const status = probeStatuses.find((s) => s === query.status);
-    let page: { items: ProbeRow[]; nextCursor: string | null };
-    let stale = false;
-    try {
-      page = await probes(deps.sql, id, {
+    const page = await readPage(() =>
+      probes(deps.sql, id, {
         limit: PAGE_SIZE,
         cursor: query.cursor || null,
         ...(type ? { type } : {}),
         ...(status ? { status } : {}),
-      });
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      stale = true;
-      page = { items: [], nextCursor: null };
-    }
+      }),
+    );
     const now = Date.now();
     const ctx = pageContext(c, deps.assets);
     return render(
       c,
       <HostFrame ctx={ctx} data={data} tab="probes">
         <form method="get" action={hostPath(id, 'probes')} class="filters">
-          <label>
-            Type{' '}
-            <select name="type">
-              <option value="">any</option>
-              {types.map((t) => (
-                <option value={t} selected={t === type}>
-                  {t}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Status{' '}
-            <select name="status">
-              <option value="">any</option>
-              {probeStatuses.map((s) => (
-                <option value={s} selected={s === status}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Choice label="Type" name="type" values={types} selected={type} />
+          <Choice label="Status" name="status" values={probeStatuses} selected={status} />
           <button type="submit">Show</button>
         </form>
-        {stale ? <p class="notice error">That page link is not valid any more.</p> : null}
-        {page.items.length === 0 ? (
-          <Empty text="No probes recorded." />
-        ) : (
+        <Paged
+          stale={page.stale}
+          count={page.items.length}
+          empty="No probes recorded."
+          next={
+            page.nextCursor
+              ? { href: withParams(ctx.here, { cursor: page.nextCursor }), label: 'Older probes →' }
+              : null
+          }
+        >
           <table class="probes">
             <thead>
               <tr>
@@ -131,14 +111,9 @@ export function createHostProbesPage(deps: ConsoleDeps) {
               ))}
             </tbody>
           </table>
-        )}
-        {page.nextCursor ? (
-          <p>
-            <a href={withParams(ctx.here, { cursor: page.nextCursor })}>Older probes →</a>
-          </p>
-        ) : null}
+        </Paged>
       </HostFrame>,
-      stale ? 400 : 200,
+      page.stale ? 400 : 200,
     );
   };
 }

@@ -5,9 +5,10 @@ import { getAdvisories, severities } from '../../../sql/advisories.ts';
 import { correlate } from '../../../vuln/correlate.ts';
 import { Badge, Empty } from '../components.tsx';
 import type { ConsoleDeps, ConsoleEnv } from '../console-env.ts';
-import { instantInput, parseInstant } from '../format.ts';
+import { parseInstant } from '../format.ts';
 import { HostFrame, loadHost } from '../host-frame.tsx';
 import { pageContext } from '../layout.tsx';
+import { AsOfInput } from '../paging.tsx';
 import { hostPath } from '../paths.ts';
 import { render } from '../render.ts';
 import { notFoundPage } from './problem.tsx';
@@ -41,15 +42,7 @@ export function createHostVulnerabilitiesPage(deps: ConsoleDeps) {
       c,
       <HostFrame ctx={ctx} data={data} tab="vulnerabilities">
         <form method="get" action={hostPath(id, 'vulnerabilities')} class="filters">
-          <label>
-            As of (UTC){' '}
-            <input
-              type="datetime-local"
-              name="asOf"
-              step={1}
-              value={asOf ? instantInput(asOf) : ''}
-            />
-          </label>
+          <AsOfInput asOf={asOf} />
           <button type="submit">Show</button>
         </form>
         {scope && !scope.supported ? (
