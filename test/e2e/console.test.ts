@@ -3,16 +3,14 @@
 // (live, through the event stream, without a reload), open a host's packages and metrics
 // charts, search a package and a CVE (an OSV advisory written for a package really installed
 // on deb12). Screenshots go to test-results/console/.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFact } from '../../collectors/packages.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { testHost } from '../support/env.ts';
+import { type Served, startServe } from '../support/serve.ts';
 
 const db = useTestDatabase();
 const token = 'e2e-console-admin-token-0123456789';
@@ -20,41 +18,12 @@ const SHOTS = path.resolve(import.meta.dirname, '../../test-results/console');
 const CVE = 'CVE-2099-0001';
 const ADVISORY = 'HOSTINTEL-E2E-0001';
 const hosts = { deb12: '', deb13: '' };
-let dataDir = '';
-let server: ChildProcess;
+let served: Served;
 let browser: Browser;
 let page: Page;
-let base = '';
-let output = '';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}\n${output.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
-async function api(method: string, route: string, body?: unknown) {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const api: Served['api'] = (method, route, body) => served.api(method, route, body);
+const until: Served['until'] = (what, fn, ms = 60_000) => served.until(what, fn, ms);
 
 const shot = (name: string) =>
   page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
@@ -66,24 +35,7 @@ const factsProbes = (hostId: string) =>
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'hostintel-console-e2e-'));
-  server = spawn(process.execPath, ['bin/hostintel.js', 'serve'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      HOSTINTEL_PORT: String(port),
-      HOSTINTEL_DATA_DIR: dataDir,
-      HOSTINTEL_ADMIN_TOKEN: token,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout?.on('data', (c) => (output += c));
-  server.stderr?.on('data', (c) => (output += c));
-  await until('the server to be ready', async () =>
-    (await fetch(`${base}/readyz`).catch(() => undefined))?.ok ? true : undefined,
-  );
+  served = await startServe({ databaseUrl: db.url, token });
   for (const name of ['deb12', 'deb13'] as const) {
     const host = testHost(name);
     const created = await api('POST', '/v1/hosts', {
@@ -113,27 +65,23 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (error) => {
-    output += `\n[page error] ${error.message}`;
+    served.note(`[page error] ${error.message}`);
   });
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await served?.stop();
 });
 
 describe('the console in a browser', () => {
   it('logs in with an API token and lists both hosts', async () => {
-    await page.goto(`${base}/`);
+    await page.goto(`${served.base}/`);
     expect(new URL(page.url()).pathname).toBe('/console/login');
     await shot('01-login');
     await page.fill('#token', token);
     await page.click('form.login button[type=submit]');
-    await page.waitForURL(`${base}/console`);
+    await page.waitForURL(`${served.base}/console`);
     for (const [name, id] of Object.entries(hosts)) {
       const row = page.locator(`tr[data-host-id="${id}"]`);
       await expect(row.locator('a.host-name').textContent()).resolves.toBe(name);
@@ -216,7 +164,7 @@ describe('the console in a browser', () => {
         and value ->> 'name' = 'openssh-client'`;
     expect(pkg?.value.evr).toMatch(/^\d+:/);
     await page.click(`tr[data-host-id="${hosts.deb12}"] a.host-name`);
-    await page.waitForURL(`${base}/console/hosts/${hosts.deb12}`);
+    await page.waitForURL(`${served.base}/console/hosts/${hosts.deb12}`);
     await page.selectOption('select[name="kind"]', 'package');
     await page.click('form.filters button[type=submit]');
     await page.waitForURL(/kind=package/);
@@ -237,7 +185,7 @@ describe('the console in a browser', () => {
       90_000,
     );
     await page.click('nav.tabs a:has-text("Metrics")');
-    await page.waitForURL(`${base}/console/hosts/${hosts.deb12}/metrics`);
+    await page.waitForURL(`${served.base}/console/hosts/${hosts.deb12}/metrics`);
     const load = page.locator('figure.chart', { hasText: 'Load' });
     await expect(load.locator('svg path.line').count()).resolves.toBe(3);
     for (const d of await load
@@ -311,11 +259,11 @@ describe('the console in a browser', () => {
   });
 
   it('logs out', async () => {
-    await page.goto(`${base}/console`);
+    await page.goto(`${served.base}/console`);
     await page.click('header form button:has-text("Log out")');
     await page.waitForURL(/\/console\/login\?notice=logged-out/);
     expect(await page.context().cookies()).toEqual([]);
-    await page.goto(`${base}/console`);
+    await page.goto(`${served.base}/console`);
     expect(new URL(page.url()).pathname).toBe('/console/login');
   });
 });

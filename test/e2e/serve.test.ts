@@ -1,72 +1,24 @@
 // `hostintel serve` as a real process against the test TimescaleDB and the dev sshd hosts:
 // registered hosts get probed by their actors, facts and metrics land in the database, and an
 // unchanged host's next probe writes no fact rows.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/db.ts';
 import { testHost } from '../support/env.ts';
+import { type Served, startServe } from '../support/serve.ts';
 
 const db = useTestDatabase();
 const token = 'e2e-admin-token-0123456789';
-let server: ChildProcess;
-let base = '';
-let output = '';
-
-const api = async (method: string, route: string, body?: unknown) => {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}\n${output.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
+let served: Served;
+const api: Served['api'] = (method, route, body) => served.api(method, route, body);
+const until: Served['until'] = (what, fn, ms) => served.until(what, fn, ms);
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, ['bin/hostintel.js', 'serve'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      HOSTINTEL_PORT: String(port),
-      HOSTINTEL_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'hostintel-e2e-')),
-      HOSTINTEL_ADMIN_TOKEN: token,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout?.on('data', (c) => (output += c));
-  server.stderr?.on('data', (c) => (output += c));
-  await until('the server to be ready', async () =>
-    (await fetch(`${base}/readyz`).catch(() => undefined))?.ok ? true : undefined,
-  );
+  served = await startServe({ databaseUrl: db.url, token });
 });
 
 afterAll(async () => {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  await served?.stop();
 });
 
 describe('hostintel serve', () => {
@@ -116,7 +68,7 @@ describe('hostintel serve', () => {
     });
 
     // Service metrics see the same probes and actors (GET /metrics, Prometheus text).
-    const scrape = await fetch(`${base}/metrics`, {
+    const scrape = await fetch(`${served.base}/metrics`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(scrape.status).toBe(200);
