@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allowlist } from '../../collectors/registry.ts';
 import type { ActorTransition, HostControl, ProbeRequestResult } from '../../http/host-control.ts';
+import { sseReader } from '../support/sse.ts';
 import { type ProblemBody, useApi } from './api-support.ts';
 
 /** A HostControl whose answers the test sets, recording what the API asked. */
@@ -162,26 +163,17 @@ describe('actor views', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    const reader = res.body?.getReader();
-    if (!reader) throw new Error('no body');
-    const decoder = new TextDecoder();
-    let text = '';
-    const readUntil = async (needle: string) => {
-      while (!text.includes(needle)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended before ${needle}`);
-        text += decoder.decode(value);
-      }
-    };
+    const stream = sseReader(res);
+    const { readUntil } = stream;
     await readUntil('event: ready');
     expect(fake.state.listeners.size).toBe(1);
     const transition = { hostId, view: view(hostId, 'probing') };
     for (const listener of fake.state.listeners) listener(transition);
     await readUntil('event: transition');
     await readUntil('id: 1\n\n');
-    const data = /event: transition\ndata: (.*)\n/.exec(text)?.[1];
+    const data = /event: transition\ndata: (.*)\n/.exec(stream.text())?.[1];
     expect(JSON.parse(data ?? '')).toEqual(transition);
-    await reader.cancel();
+    await stream.cancel();
     await expect.poll(() => fake.state.listeners.size).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ import { createSql } from '../../sql/client.ts';
 import { registerHost } from '../../sql/hosts.ts';
 import { createSecretBox } from '../../sql/secrets.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { testHosts } from '../support/env.ts';
+import { registerDevHost, testHosts } from '../support/env.ts';
 import { memoryIo } from '../unit/cli/memory-io.ts';
 import { runCli } from '../unit/cli/run-cli.ts';
 
@@ -21,18 +21,9 @@ const ids: Record<string, string> = {};
 
 beforeAll(async () => {
   for (const host of dev) {
-    const row = await registerHost(db.sql, box, {
-      name: host.name,
-      address: host.address,
-      port: host.port,
-      username: host.username,
-      hostKeyPolicy: 'strict',
-      hostKey: host.hostKey,
+    const row = await registerDevHost(db.sql, box, host.name, host, {
       sudo: host.sudo,
       groups: ['lab'],
-      credential: {
-        secret: { type: 'privateKey', privateKey: readFileSync(host.privateKeyPath, 'utf8') },
-      },
     });
     ids[host.name] = row.id;
   }

@@ -7,6 +7,7 @@ import type { ActorTransition, HostControl, ProbeRequestResult } from '../../htt
 import { applyProbe } from '../../sql/facts.ts';
 import { insertMetrics } from '../../sql/metrics.ts';
 import { createToken, revokeToken } from '../../sql/tokens.ts';
+import { sseReader } from '../support/sse.ts';
 import { addHost, craftedProbe, dpkg, probeDevHost } from './api-read-support.ts';
 import { useApi } from './api-support.ts';
 
@@ -548,22 +549,13 @@ describe('live state', () => {
     const res = await api.app.request('/console/stream', { headers: { cookie: cookies.viewer } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const reader = res.body?.getReader();
-    if (!reader) throw new Error('no stream body');
-    const decoder = new TextDecoder();
-    let text = '';
-    const readUntil = async (needle: string) => {
-      while (!text.includes(needle)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended before ${needle}`);
-        text += decoder.decode(value);
-      }
-    };
+    const stream = sseReader(res);
+    const { readUntil } = stream;
     await readUntil('event: ready');
     fake.state.emit({ hostId: ids.real, view: view(ids.real, 'probing') });
     await readUntil('"state":"probing"');
-    expect(text).toContain(`event: transition\ndata: {"hostId":"${ids.real}"`);
-    await reader.cancel();
+    expect(stream.text()).toContain(`event: transition\ndata: {"hostId":"${ids.real}"`);
+    await stream.cancel();
   });
 });
 

@@ -2,14 +2,13 @@
 // credential and pinned key are used; an unknown hop or a hop whose key changed fails the
 // probe with its reason on the record, and the target's stored facts stay as they were.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runner, startRunner } from '../../actors/runner.ts';
-import { registerHost, setJumpHost } from '../../sql/hosts.ts';
+import { setJumpHost } from '../../sql/hosts.ts';
 import { createSecretBox } from '../../sql/secrets.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { type TestHost, testHost } from '../support/env.ts';
+import { registerDevHost, type TestHost, testHost } from '../support/env.ts';
 
 const db = useTestDatabase();
 const secrets = createSecretBox(randomBytes(32));
@@ -17,18 +16,7 @@ let runner: Runner;
 let behindId: string;
 let bastionId: string;
 
-const register = (name: string, host: TestHost) =>
-  registerHost(db.sql, secrets, {
-    name,
-    address: host.address,
-    port: host.port,
-    username: host.username,
-    hostKeyPolicy: 'strict',
-    hostKey: host.hostKey,
-    credential: {
-      secret: { type: 'privateKey', privateKey: readFileSync(host.privateKeyPath, 'utf8') },
-    },
-  });
+const register = (name: string, host: TestHost) => registerDevHost(db.sql, secrets, name, host);
 
 interface ProbeRow {
   status: string;

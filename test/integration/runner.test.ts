@@ -1,14 +1,13 @@
 // The runner against a real database: the supervisor follows the host table through
 // LISTEN/NOTIFY — no reconcile call, no restart — and probes stay within the limit.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runner, startRunner } from '../../actors/runner.ts';
-import { deleteHost, registerHost, updateHost } from '../../sql/hosts.ts';
+import { deleteHost, type NewHost, updateHost } from '../../sql/hosts.ts';
 import { createSecretBox } from '../../sql/secrets.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { testHost } from '../support/env.ts';
+import { registerDevHost, testHost } from '../support/env.ts';
 
 const db = useTestDatabase();
 const secrets = createSecretBox(randomBytes(32));
@@ -22,21 +21,8 @@ async function until(what: string, check: () => boolean, ms = 15_000): Promise<v
   }
 }
 
-const register = (name: string, extra: Record<string, unknown> = {}) => {
-  const host = testHost('deb12');
-  return registerHost(db.sql, secrets, {
-    name,
-    address: host.address,
-    port: host.port,
-    username: host.username,
-    hostKeyPolicy: 'strict',
-    hostKey: host.hostKey,
-    credential: {
-      secret: { type: 'privateKey', privateKey: readFileSync(host.privateKeyPath, 'utf8') },
-    },
-    ...extra,
-  });
-};
+const register = (name: string, extra: Partial<NewHost> = {}) =>
+  registerDevHost(db.sql, secrets, name, testHost('deb12'), extra);
 
 beforeAll(async () => {
   runner = await startRunner({

@@ -1,15 +1,13 @@
 // The API without actors of its own (as `serve --role api`) next to a runner: "probe now"
 // reaches the runner holding the host through NOTIFY and comes back with the runner's answer,
 // and GET /v1/runners shows the runner, its heartbeat and its hosts.
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runner, startRunner } from '../../actors/runner.ts';
 import { createNullControl, withRemoteProbes } from '../../http/host-control.ts';
 import { createSql, type Sql } from '../../sql/client.ts';
-import { registerHost } from '../../sql/hosts.ts';
 import { createProbeRequestClient, type ProbeRequestClient } from '../../sql/runners.ts';
-import { testHost } from '../support/env.ts';
+import { registerDevHost, testHost } from '../support/env.ts';
 import { useApi } from './api-support.ts';
 import { until } from './runners-support.ts';
 
@@ -39,17 +37,7 @@ beforeAll(async () => {
     defaults: { startupSpreadMs: 3_600_000 },
   });
   const dev = testHost('deb12');
-  const host = await registerHost(api.db.sql, api.secrets, {
-    name: 'remote-probe',
-    address: dev.address,
-    port: dev.port,
-    username: dev.username,
-    hostKeyPolicy: 'strict',
-    hostKey: dev.hostKey,
-    credential: {
-      secret: { type: 'privateKey', privateKey: readFileSync(dev.privateKeyPath, 'utf8') },
-    },
-  });
+  const host = await registerDevHost(api.db.sql, api.secrets, 'remote-probe', dev);
   hostId = host.id;
   await until(
     'the runner to hold the host',

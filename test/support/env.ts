@@ -1,5 +1,8 @@
 // What the dev scripts (deploy/dev/up.sh) provide to the integration tests.
 import { readFileSync } from 'node:fs';
+import type { Sql } from '../../sql/client.ts';
+import { type HostRow, type NewHost, registerHost } from '../../sql/hosts.ts';
+import type { SecretBox } from '../../sql/secrets.ts';
 
 export interface TestHost {
   name: string;
@@ -35,4 +38,29 @@ export function testHost(name: string): TestHost {
   const host = testHosts().find((h) => h.name === name);
   if (!host) throw new Error(`test host ${name} is not in HOSTINTEL_TEST_HOSTS`);
   return host;
+}
+
+/**
+ * Registers a dev sshd host under `name`: its address, login, pinned key (strict policy) and
+ * private key, plus `extra` fields.
+ */
+export function registerDevHost(
+  sql: Sql,
+  box: SecretBox,
+  name: string,
+  host: TestHost,
+  extra: Partial<NewHost> = {},
+): Promise<HostRow> {
+  return registerHost(sql, box, {
+    name,
+    address: host.address,
+    port: host.port,
+    username: host.username,
+    hostKeyPolicy: 'strict',
+    hostKey: host.hostKey,
+    credential: {
+      secret: { type: 'privateKey', privateKey: readFileSync(host.privateKeyPath, 'utf8') },
+    },
+    ...extra,
+  });
 }
