@@ -23,23 +23,16 @@ import {
   answerProbeRequest,
   type Channel,
   exclusively,
-  isConnectionError,
   listenChannel,
   PROBE_REQUESTS_CHANNEL,
   parseProbeRequest,
-  withSafeSessions,
 } from '../sql/runners.ts';
+import { isConnectionError, withSafeSessions } from '../sql/safe-sessions.ts';
 import type { SecretBox } from '../sql/secrets.ts';
 import { Batcher } from './batcher.ts';
 import type { HostSettings } from './host-machine.ts';
-import {
-  LEASES_CHANNEL,
-  type LeaseLoop,
-  type LeasePolicy,
-  leasePolicy,
-  sqlLeaseStore,
-  startLeaseLoop,
-} from './leases.ts';
+import { type LeasePolicy, leasePolicy } from './lease-plan.ts';
+import { LEASES_CHANNEL, type LeaseLoop, sqlLeaseStore, startLeaseLoop } from './leases.ts';
 import { ProbeLimiter } from './limiter.ts';
 import { createProbeRunner } from './probe-runner.ts';
 import { createProbeStore, metricsWriter } from './probe-store.ts';

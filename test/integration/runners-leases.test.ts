@@ -5,19 +5,20 @@
 // recorded twice when it ends after all.
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Batcher } from '../../actors/batcher.ts';
+import { leasePolicy } from '../../actors/lease-plan.ts';
 import {
   LEASES_CHANNEL,
   type LeaseLoop,
-  leasePolicy,
   sqlLeaseStore,
   startLeaseLoop,
 } from '../../actors/leases.ts';
 import { createProbeStore } from '../../actors/probe-store.ts';
-import { Batcher } from '../../actors/batcher.ts';
 import { createSql, type Sql } from '../../sql/client.ts';
 import type { MetricRows } from '../../sql/metrics.ts';
 import { abandonRunningProbes, probeById, startProbe } from '../../sql/probes.ts';
-import { type Channel, listenChannel, listRunners, withSafeSessions } from '../../sql/runners.ts';
+import { type Channel, listenChannel, listRunners } from '../../sql/runners.ts';
+import { withSafeSessions } from '../../sql/safe-sessions.ts';
 import { useTestDatabase } from '../support/db.ts';
 
 const db = useTestDatabase();

@@ -1,18 +1,21 @@
 // The lease loop's decisions (fair share, hysteresis, gradual release) and its machine
 // (cadence, fencing, clean stop), over an in-memory lease table with the semantics of
 // sql/leases.ts: the integration tests run the same against PostgreSQL.
-import { SimulatedClock } from 'xstate';
+
 import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import {
   fairShare,
-  type LeaseLoop,
   type LeasePolicy,
-  type LeaseStore,
   leasePolicy,
-  leaseTick,
   pickReleases,
   planClass,
   planLeases,
+} from '../../../actors/lease-plan.ts';
+import {
+  type LeaseLoop,
+  type LeaseStore,
+  leaseTick,
   startLeaseLoop,
   type TickMode,
 } from '../../../actors/leases.ts';
