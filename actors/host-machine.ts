@@ -18,11 +18,11 @@
 // Time and randomness come from the input (`now`, `random`) and every wait is an XState
 // delay, so tests drive the actor with SimulatedClock and a seeded random.
 
-import { enqueueActions, fromPromise, setup } from 'xstate';
 import type { SnapshotFrom } from 'xstate';
+import { enqueueActions, fromPromise, setup } from 'xstate';
 import { debounceRemainingMs } from './refresh-policy.ts';
-import { backoffDelay, catchUp, jitteredInterval, spreadDelay, timerDelay } from './schedule.ts';
 import type { BackoffPolicy } from './schedule.ts';
+import { backoffDelay, catchUp, jitteredInterval, spreadDelay, timerDelay } from './schedule.ts';
 
 export type ProbeType = 'facts' | 'metrics';
 export type ProbeReason = 'scheduled' | 'manual';
@@ -404,7 +404,13 @@ export const hostMachine = setup({
   },
   guards: {
     factsDue: ({ context }) => context.dueAt.facts <= context.now(),
-    metricsDue: ({ context }) => context.dueAt.metrics <= context.now(),
+    // Facts first when both are due. The guards read the clock one after the other, so a facts
+    // probe falling due between the two readings would lose its turn: metrics only while facts
+    // is not due at this same reading (else dispatch comes round again at once, for facts).
+    metricsDue: ({ context }) => {
+      const now = context.now();
+      return context.dueAt.metrics <= now && context.dueAt.facts > now;
+    },
     failing: ({ context }) => context.failures.facts > 0 || context.failures.metrics > 0,
     refreshAllowed: ({ context }) => debounceRemainingMs(context, context.now()) === 0,
     settingsValid: ({ context, event }) =>

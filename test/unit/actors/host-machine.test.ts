@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
-import { DEFAULT_HOST_SETTINGS, hostMachine, hostSettings } from '../../../actors/host-machine.ts';
 import type {
   HostEmitted,
   HostSettings,
@@ -9,6 +8,7 @@ import type {
   ProbeOutput,
   ProbeType,
 } from '../../../actors/host-machine.ts';
+import { DEFAULT_HOST_SETTINGS, hostMachine, hostSettings } from '../../../actors/host-machine.ts';
 import { hostStateName, toHostView } from '../../../actors/host-view.ts';
 import { checkRefresh } from '../../../actors/refresh-policy.ts';
 import { backoffCeiling } from '../../../actors/schedule.ts';
@@ -169,6 +169,36 @@ const completed = (emitted: HostEmitted[]) =>
   emitted.filter((event) => event.type === 'probe.completed');
 
 describe('host machine: cadence', () => {
+  it('takes the facts probe when both are due, even as the clock moves between reads', async () => {
+    // Each reading of the clock is a millisecond later than the one before (a busy process):
+    // the facts guard can read just before the due time and the metrics guard just after.
+    const types: ProbeType[] = [];
+    for (let seed = 1; seed <= 50; seed++) {
+      const clock = new SteppingClock();
+      clock.set(T0);
+      let reads = 0;
+      const now = () => clock.now() + (reads++ % 2);
+      const probe = fromPromise<ProbeOutput, ProbeInput>(async ({ input }) => {
+        types.push(input.type);
+        return { probeId: 'p', outcome: 'ok', durationMs: 1 };
+      });
+      const actor = createActor(hostMachine.provide({ actors: { probe } }), {
+        clock,
+        input: { hostId: 'web-1', now, random: seeded(seed), settings: hostSettings({}) },
+      });
+      actor.start();
+      const due = actor.getSnapshot().context.dueAt;
+      expect(due.metrics).toBe(due.facts);
+      for (let step = 0; step < 10 && types.length < seed; step++) {
+        clock.set(Math.max(clock.nextDeadline() ?? clock.now(), clock.now()));
+        await settle();
+      }
+      actor.stop();
+    }
+    expect(types).toHaveLength(50);
+    expect(new Set(types)).toEqual(new Set(['facts']));
+  });
+
   it("spreads a fresh fleet's first probes over [0, 5 min), each a facts probe", async () => {
     const firstAt: number[] = [];
     for (let seed = 1; seed <= 100; seed++) {
