@@ -51,9 +51,12 @@ export async function serve(config: Config = loadConfig(), role: ServeRole = 'al
       cleanups.push(() => embedded.stop());
       url = embedded.url;
     }
-    // Room for one reserved connection per in-flight probe (its host lock) plus the API;
-    // reserved connections and transactions that survive a database restart.
-    const sql = withSafeSessions(createSql(url, { max: 48 }));
+    // A probe holds a reserved connection (its host lock) and needs another to store its
+    // outcome: a pool no larger than the probe concurrency would let every connection be a
+    // lock waiting for a second one, forever. Headroom for stores, the API, heartbeats, LISTEN.
+    // Reserved connections and transactions survive a database restart.
+    const probing = role === 'api' ? 0 : config.probeConcurrency.global;
+    const sql = withSafeSessions(createSql(url, { max: probing + POOL_HEADROOM }));
     cleanups.push(() => sql.end({ timeout: 5 }));
     const info = await migrateOrExplain(sql);
     log.info({ applied: info.applied, postgres: info.serverVersion }, 'database migrated');
@@ -120,6 +123,9 @@ export async function serve(config: Config = loadConfig(), role: ServeRole = 'al
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
 }
+
+/** Connections beyond one per concurrent probe. */
+const POOL_HEADROOM = 16;
 
 function packageVersion(): string {
   const file = new URL('../package.json', import.meta.url);
