@@ -13,14 +13,13 @@ describe('hostintel serve on the embedded database', () => {
       token: 'e2e-embedded-token-0123456789',
       readyMs: 120_000,
     });
-    const ready = await fetch(`${served.base}/readyz`);
-    expect(await ready.json()).toMatchObject({ ready: true, timescaledb: null });
-    const hosts = await served.api('GET', '/v1/hosts');
-    expect(hosts).toEqual({ status: 200, body: { items: [], nextCursor: null } });
-    const postmaster = path.join(served.dataDir, 'pg', 'postmaster.pid');
-    expect(existsSync(postmaster)).toBe(true);
-
     try {
+      const ready = await fetch(`${served.base}/readyz`);
+      expect(await ready.json()).toMatchObject({ ready: true, timescaledb: null });
+      const hosts = await served.api('GET', '/v1/hosts');
+      expect(hosts).toEqual({ status: 200, body: { items: [], nextCursor: null } });
+      const postmaster = path.join(served.dataDir, 'pg', 'postmaster.pid');
+      expect(existsSync(postmaster)).toBe(true);
       const how = await served.terminate();
       expect(how, served.output().slice(-2000)).toEqual({ code: 0, signal: null });
       expect(served.output()).toContain('shutting down');
