@@ -195,7 +195,13 @@ function handshake(
         client,
       } as SshConnection);
     });
-    client.once('error', (error: Error & { level?: string }) => {
+    // `on`, not `once`: ssh2 can emit a second error (a handshake that timed out, then its
+    // socket closing; a reset during an exec), and an error event with no listener left would
+    // end the process. Only the first one decides; the promise is settled by then.
+    let failed = false;
+    client.on('error', (error: Error & { level?: string }) => {
+      if (failed) return;
+      failed = true;
       if (refusal) return fail(refusal);
       if (error.level === 'client-authentication') {
         return fail(
