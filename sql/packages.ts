@@ -1,7 +1,7 @@
 // "Which hosts have package X": the current package facts whose binary or source package is
 // named X, with the version fields matching needs. Versions are compared in JS with each
 // manager's own scheme (vuln/versions.ts), never in SQL: a fleet has few distinct versions of
-// a package, so callers compare those (packageVersionCounts) and page through the rows at the
+// a package, so callers compare those (packageVersionRows) and page through the rows at the
 // versions they accept (packageHostPage), by exact version string.
 import type { PackageManager } from '../collectors/packages.ts';
 import type { Sql } from './client.ts';
@@ -27,14 +27,23 @@ export interface PackageHostRow {
 
 /**
  * Every current package named `name`, as a binary package or as the source package it was
- * built from, on every host. Uses the two partial indexes leading on the names (migration 003).
+ * built from, on every host. Uses the two partial indexes leading on the names (migrations 008
+ * and 032).
+ * Reads every row's value: for a page, or for versions only, see below.
  */
 export async function packageHosts(sql: Sql, name: string): Promise<PackageHostRow[]> {
+  // Two branches, one per index: the source index holds only binaries named otherwise.
   const rows = await sql<PackageDbRow[]>`
-    select host_id, key, name, epoch, version, release, arch, evr, source_name, source_version,
-      manager, valid_from
-    from host_packages
-    where valid_to is null and (name = ${name} or source_name = ${name})
+    select * from (
+      select host_id, key, name, epoch, version, release, arch, evr, source_name,
+        source_version, manager, valid_from
+      from host_packages where valid_to is null and name = ${name}
+      union all
+      select host_id, key, name, epoch, version, release, arch, evr, source_name,
+        source_version, manager, valid_from
+      from host_packages
+      where valid_to is null and source_name = ${name} and source_name <> name
+    ) p
     order by host_id, key`;
   return rows.map(toPackageHost);
 }
@@ -71,8 +80,9 @@ const toPackageHost = (r: PackageDbRow): PackageHostRow => ({
 /**
  * The current rows naming `name`, binary or source, once each (a row can be both), as a
  * fragment; `perHost`: only those of the host `h` (a lateral join's). Each branch is an
- * index-only scan of migration 008's indexes (they hold every field selected here); versions
- * are checked on the index entries.
+ * index-only scan of one of the name indexes (migration 008; they hold every field selected
+ * here; the source one only binaries named otherwise than their source, migration 032);
+ * versions are checked on the index entries.
  */
 function namedRows(
   sql: Sql,
@@ -102,7 +112,7 @@ function namedRows(
     union all
     select ${fields} from host_facts
     where kind = 'package' and valid_to is null and package_source = ${name} ${on}
-      and package_name is distinct from ${name} ${at}`;
+      and package_source <> package_name ${at}`;
 }
 
 export interface PackageVersionKey {

@@ -3,9 +3,9 @@
 // its latest finished facts probe. Classifying (reachability, coverage) is the caller's job.
 // At 10,000 hosts every per-host read counts: the os fields come from an index alone.
 import type { Sql } from './client.ts';
-import type { ProbeStatus } from './probes.ts';
-import type { HostFilter } from './hosts.ts';
 import { hostFilterSql, withoutJit } from './fleet-queries.ts';
+import type { HostFilter } from './hosts.ts';
+import type { ProbeStatus } from './probes.ts';
 
 export interface SummaryHostRow {
   hostId: string;
@@ -25,8 +25,8 @@ export interface SummaryHostRow {
 /** Per selected host: its os fields, latest finished probes and last facts probe's outcomes. */
 function perHost(sql: Sql, filter: HostFilter, recent: number) {
   // The os fields come from an index alone (migration 008), the latest finished probes from one
-  // ordered index probe per host; the latest facts probe is looked up apart only when it is not
-  // among those.
+  // ordered index probe per host; the latest facts probe is looked up apart (an index of facts
+  // probes only, migration 032) only when it is not among those.
   return sql`
     select h.id, h.facts_interval_s, os.os_id, os.os_version_id, os.os_kernel_release,
       os.os_reboot_required, p.statuses, p.last_finished_at,
@@ -86,6 +86,56 @@ export async function summaryHostRows(
   }));
 }
 
+/**
+ * How far back the probe log is read in time order for each host's latest probe: a host probed
+ * in the last two default metrics intervals (most of a healthy fleet) has it there. Only the
+ * others are looked up host by host. Changes how fast, never what is counted.
+ */
+const LATEST_PROBE_WINDOW_S = 120;
+
+/**
+ * What counting needs per selected host, with the fewest reads of the probe log: the latest
+ * finished probe, whether the last `recent` ones all failed (read only for a host whose latest
+ * failed) and the collectors of the latest facts probe (an index of facts probes, migration
+ * 032). A latest probe looked up host by host is one ordered probe of the intel_probes
+ * hypertable's largest index (sixty metrics probes per host an hour): 10,000 of them were most
+ * of the summary's time. The last minutes of the log, read in time order, give the same for
+ * every host probed since, at the cost of those minutes' rows.
+ */
+function countedPerHost(sql: Sql, filter: HostFilter, recent: number, now: Date) {
+  return sql`
+    with window_latest as materialized (
+      select distinct on (host_id) host_id, status, finished_at from intel_probes
+      where started_at >= ${now}::timestamptz - ${LATEST_PROBE_WINDOW_S} * interval '1 second'
+        and status <> 'running'
+      order by host_id, started_at desc, id desc
+    )
+    select h.facts_interval_s, os.os_id, os.os_version_id, os.os_kernel_release,
+      os.os_reboot_required, l.status as last_status, l.finished_at as last_finished_at,
+      case when l.status in ('failed', 'timeout') then (
+        select count(*) = ${recent} and bool_and(r.status in ('failed', 'timeout'))
+        from (
+          select status from intel_probes
+          where host_id = h.id and status <> 'running'
+          order by started_at desc, id desc limit ${recent}
+        ) r
+      ) else false end as unreachable,
+      (select f.collectors from intel_probes f
+       where f.host_id = h.id and f.type = 'facts' and f.status <> 'running'
+       order by f.started_at desc, f.id desc limit 1) as collectors
+    from hosts h
+    left join host_facts os on os.host_id = h.id and os.kind = 'os' and os.valid_to is null
+    left join window_latest w on w.host_id = h.id
+    left join lateral (
+      select w.status, w.finished_at where w.host_id is not null
+      union all
+      (select p.status, p.finished_at from intel_probes p
+       where w.host_id is null and p.host_id = h.id and p.status <> 'running'
+       order by p.started_at desc, p.id desc limit 1)
+    ) l on true
+    where true ${hostFilterSql(sql, filter)}`;
+}
+
 export interface FleetSummaryCounts {
   hosts: number;
   os: { id: string | null; versionId: string | null; hosts: number }[];
@@ -128,20 +178,18 @@ export async function fleetSummaryCounts(
           reboot_required: number;
         }[]
       >`
-    with hosts as materialized (${perHost(sql, filter, rules.recent)}),
-    classified as materialized (
+    with classified as materialized (
       select os_id, os_version_id, os_kernel_release, os_reboot_required, collectors,
         case
-          when statuses is null or last_finished_at is null then 'neverProbed'
-          when cardinality(statuses) >= ${rules.recent}
-            and statuses <@ array['failed', 'timeout']::text[] then 'unreachable'
-          when statuses[1] not in ('failed', 'timeout')
+          when last_status is null or last_finished_at is null then 'neverProbed'
+          when unreachable then 'unreachable'
+          when last_status not in ('failed', 'timeout')
             and ${rules.now}::timestamptz - last_finished_at
               <= 2 * coalesce(facts_interval_s, ${rules.defaultFactsIntervalS})
                 * interval '1 second' then 'ok'
           else 'stale'
         end as reach
-      from hosts
+      from (${countedPerHost(sql, filter, rules.recent, rules.now)}) hosts
     )
     select
       (select count(*) from classified)::int as hosts,

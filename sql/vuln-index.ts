@@ -1,7 +1,11 @@
 // The vulnerability index's tables (migration 031): which hosts are stale, rebuilding their
 // rows, and reading them back. What a host's os fact means is decided by the caller
 // (vuln/host-scope.ts); this module only moves rows.
+import type postgres from 'postgres';
 import type { Sql, TransactionSql } from './client.ts';
+
+/** A connection or a transaction: readers run in either (correlations read one snapshot). */
+export type Queries = postgres.ISql;
 
 export type VulnIndexPart = 'os' | 'packages';
 
@@ -172,7 +176,7 @@ export interface IndexedHost {
 
 /** The supported hosts of the index, `chunk` at a time (a cursor: memory stays bounded). */
 export async function forEachIndexedHost(
-  sql: Sql,
+  sql: Queries,
   chunk: number,
   each: (hosts: IndexedHost[]) => void,
 ): Promise<void> {
@@ -203,14 +207,14 @@ export async function forEachIndexedHost(
 }
 
 /** The highest package-version id (ids are dense from 1): 0 when there is none. */
-export async function maxPackageVersionId(sql: Sql): Promise<number> {
+export async function maxPackageVersionId(sql: Queries): Promise<number> {
   const [row] = await sql<{ id: number }[]>`
     select coalesce(max(id), 0) as id from vuln_package_versions`;
   return row?.id ?? 0;
 }
 
 /** The distinct ecosystems of the supported hosts. */
-export async function indexedEcosystems(sql: Sql): Promise<string[]> {
+export async function indexedEcosystems(sql: Queries): Promise<string[]> {
   const rows = await sql<{ ecosystem: string }[]>`
     select distinct unnest(ecosystems) as ecosystem from vuln_hosts where supported
     order by 1`;
@@ -231,7 +235,7 @@ export interface PackageVersionRow {
 
 /** The dictionary's versions of packages whose binary or source name is one of `names`. */
 export async function packageVersionsNamed(
-  sql: Sql,
+  sql: Queries,
   names: readonly string[],
 ): Promise<PackageVersionRow[]> {
   const rows = await sql<

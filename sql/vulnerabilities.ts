@@ -5,6 +5,7 @@
 import type { OsvAffected } from '../vuln/osv.ts';
 import type { Severity } from './advisories.ts';
 import type { Sql } from './client.ts';
+import type { Queries } from './vuln-index.ts';
 
 /** Which package fact versions: the current ones, those valid at an instant, or all history. */
 export type Validity =
@@ -185,7 +186,7 @@ export interface AdvisoryEntry {
  * given whose package name some installed package version in the vulnerability index bears.
  */
 export async function advisoryEntries(
-  sql: Sql,
+  sql: Queries,
   scope: { advisoryIds: readonly string[] } | { ecosystems: readonly string[] },
 ): Promise<AdvisoryEntry[]> {
   const where =
@@ -224,17 +225,24 @@ export type NamedBy = 'source' | 'binary';
 
 /** Distinct current versions of packages: source versions by source name, evr by binary name. */
 export async function installedVersions(
-  sql: Sql,
+  sql: Queries,
   names: { source: readonly string[]; binary: readonly string[] },
 ): Promise<{ by: NamedBy; name: string; version: string }[]> {
-  // Two index-only scans (migration 008): no package row is read.
+  // Index-only scans (migrations 008, 032); a source's rows are its binaries named otherwise
+  // (source index) and the one named like it (name index).
+  const source = names.source as string[];
   const rows = await sql<{ by: NamedBy; name: string; version: string }[]>`
-    select 'source' as by, package_source as name, package_source_version as version
-    from host_facts
-    where kind = 'package' and valid_to is null
-      and package_source = any(${names.source as string[]}::text[])
-      and package_source_version is not null
-    group by package_source, package_source_version
+    select 'source' as by, name, version from (
+      select package_source as name, package_source_version as version from host_facts
+      where kind = 'package' and valid_to is null and package_source = any(${source}::text[])
+        and package_source <> package_name
+      union all
+      select package_name, package_source_version from host_facts
+      where kind = 'package' and valid_to is null and package_name = any(${source}::text[])
+        and package_source = package_name
+    ) s
+    where version is not null
+    group by name, version
     union all
     select 'binary' as by, package_name as name, package_evr as version
     from host_facts
@@ -268,22 +276,25 @@ export interface AffectedPackageRow {
   sourceName: string | null;
   sourceVersion: string | null;
   validFrom: Date;
+  /** The ecosystem's position among the host's (Ubuntu:22.04:LTS before its Pro stream). */
+  ecosystemRank: number;
 }
 
 /**
  * The current package rows at the affected versions, on the hosts the vulnerability index
- * places in the version's ecosystem, by advisory, host name (code-point order), host and key.
+ * places in the version's ecosystem (with the host's name, and its running kernel as the index
+ * has it), in no particular order: the caller sorts them (cheaper in JS than in SQL here).
  */
 export async function affectedPackageRows(
-  sql: Sql,
+  sql: Queries,
   versions: readonly AffectedVersion[],
 ): Promise<AffectedPackageRow[]> {
   if (versions.length === 0) return [];
   const column = <K extends keyof AffectedVersion>(k: K) => versions.map((v) => v[k]);
   const rows = await sql<
     {
-      advisory_id: string;
-      ecosystem: string;
+      /** The version's position in `versions` (its advisory and ecosystem are not sent back). */
+      at: number;
       host_id: string;
       host_name: string;
       kernel_release: string | null;
@@ -296,55 +307,67 @@ export async function affectedPackageRows(
       source_name: string | null;
       source_version: string | null;
       valid_from: Date;
+      ecosystem_rank: number;
     }[]
   >`
     with t as (
       select * from unnest(${column('advisoryId')}::text[], ${column('ecosystem')}::text[],
         ${column('by')}::text[], ${column('name')}::text[], ${column('version')}::text[])
-        as t(advisory_id, ecosystem, by, name, version)
+        with ordinality as t(advisory_id, ecosystem, by, name, version, at)
     ), rows as (
-      -- Index-only scans: the indexes hold every field (migration 008).
-      select t.advisory_id, t.ecosystem, f.host_id, f.key, f.package_name, f.package_arch,
+      -- Index-only scans: the indexes hold every field (migrations 008, 032). A source's rows are
+      -- its binaries named otherwise (source index) and the one named like it (name index).
+      select t.at, t.ecosystem, f.host_id, f.key, f.package_name, f.package_arch,
         f.package_evr, f.package_version, f.package_release, f.package_source,
         f.package_source_version, f.valid_from
       from t join host_facts f on f.package_source = t.name
         and f.package_source_version = t.version and f.kind = 'package' and f.valid_to is null
+        and f.package_source <> f.package_name
       where t.by = 'source'
       union all
-      select t.advisory_id, t.ecosystem, f.host_id, f.key, f.package_name, f.package_arch,
+      select t.at, t.ecosystem, f.host_id, f.key, f.package_name, f.package_arch,
+        f.package_evr, f.package_version, f.package_release, f.package_source,
+        f.package_source_version, f.valid_from
+      from t join host_facts f on f.package_name = t.name and f.package_source = t.name
+        and f.package_source_version = t.version and f.kind = 'package' and f.valid_to is null
+      where t.by = 'source'
+      union all
+      select t.at, t.ecosystem, f.host_id, f.key, f.package_name, f.package_arch,
         f.package_evr, f.package_version, f.package_release, f.package_source,
         f.package_source_version, f.valid_from
       from t join host_facts f on f.package_name = t.name
         and f.package_evr = t.version and f.kind = 'package' and f.valid_to is null
       where t.by = 'binary'
     )
-    select r.advisory_id, r.ecosystem, r.host_id, h.name as host_name, s.kernel_release, r.key,
+    select r.at::int - 1 as at, r.host_id, h.name as host_name, s.kernel_release, r.key,
       r.package_name as name, r.package_arch as arch, r.package_evr as evr,
       r.package_version as version, r.package_release as release,
       r.package_source as source_name, r.package_source_version as source_version,
-      r.valid_from
+      r.valid_from, array_position(s.ecosystems, r.ecosystem) as ecosystem_rank
     from rows r
     join vuln_hosts s on s.host_id = r.host_id and s.supported
       and r.ecosystem = any(s.ecosystems)
-    join hosts h on h.id = r.host_id
-    order by r.advisory_id, h.name collate "C", r.host_id, r.key,
-      array_position(s.ecosystems, r.ecosystem)`;
-  return rows.map((r) => ({
-    advisoryId: r.advisory_id,
-    ecosystem: r.ecosystem,
-    hostId: r.host_id,
-    hostName: r.host_name,
-    kernelRelease: r.kernel_release,
-    key: r.key,
-    name: r.name,
-    arch: r.arch,
-    evr: r.evr,
-    version: r.version,
-    release: r.release,
-    sourceName: r.source_name,
-    sourceVersion: r.source_version,
-    validFrom: r.valid_from,
-  }));
+    join hosts h on h.id = r.host_id`;
+  return rows.map((r) => {
+    const version = versions[r.at] as AffectedVersion;
+    return {
+      advisoryId: version.advisoryId,
+      ecosystem: version.ecosystem,
+      hostId: r.host_id,
+      hostName: r.host_name,
+      kernelRelease: r.kernel_release,
+      key: r.key,
+      name: r.name,
+      arch: r.arch,
+      evr: r.evr,
+      version: r.version,
+      release: r.release,
+      sourceName: r.source_name,
+      sourceVersion: r.source_version,
+      validFrom: r.valid_from,
+      ecosystemRank: r.ecosystem_rank,
+    };
+  });
 }
 
 /** Host names by id (unknown ids absent). */

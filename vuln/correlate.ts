@@ -18,11 +18,12 @@
 // installed but not running is still reported, flagged `kernel: 'not-running'`, and a host
 // whose only vulnerable packages are such kernels is counted apart (notRunningKernelOnly).
 import type { Sql } from '../sql/client.ts';
+import type { Queries } from '../sql/vuln-index.ts';
 import {
   type AffectedPackageRow,
+  type AffectedVersion,
   advisoryEntries,
   affectedPackageRows,
-  type AffectedVersion,
   type CandidateRow,
   candidateRows,
   type HostEcosystem,
@@ -247,6 +248,13 @@ export async function advisoryMatches(
   advisoryIds: readonly string[],
 ): Promise<AdvisoryMatches> {
   await refreshVulnIndex(sql, { parts: ['os'] });
+  // One snapshot: the versions compared are those the rows are then read at.
+  return sql.begin('isolation level repeatable read read only', (tx) =>
+    matchesOf(tx, advisoryIds),
+  ) as Promise<AdvisoryMatches>;
+}
+
+async function matchesOf(sql: Queries, advisoryIds: readonly string[]): Promise<AdvisoryMatches> {
   const entries = (await advisoryEntries(sql, { advisoryIds })).flatMap((entry) => {
     const parsed = parseOsvEcosystem(entry.ecosystem);
     if (!parsed.supported) return [];
@@ -287,7 +295,17 @@ export async function advisoryMatches(
   const byPair = new Map<string, HostAdvisoryMatch>();
   const scopes = new Map<string, HostScope>();
   const hostNames = new Map<string, string>();
-  for (const row of await affectedPackageRows(sql, affected)) {
+  // Matches by advisory, then host name in code-point order; within one, packages by key, and
+  // the ecosystem is the first of the host's that names the first package (as correlate).
+  const rows = (await affectedPackageRows(sql, affected)).sort(
+    (a, b) =>
+      compareText(a.advisoryId, b.advisoryId) ||
+      compareText(a.hostName, b.hostName) ||
+      compareText(a.hostId, b.hostId) ||
+      compareText(a.key, b.key) ||
+      a.ecosystemRank - b.ecosystemRank,
+  );
+  for (const row of rows) {
     const ecosystem = ecosystemOf.get(row.ecosystem);
     if (!ecosystem) continue;
     hostNames.set(row.hostId, row.hostName);
@@ -301,6 +319,11 @@ export async function advisoryMatches(
     addPackage(byPair, row, affectedPackage(row, ecosystem.scheme, ecosystem.namesSource));
   }
   return { matches: finish(byPair), scopes, hostNames };
+}
+
+/** Code-point order (UTF-16 code units; the same for every name outside the astral planes). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A matched package from a row at an affected version. */

@@ -11,7 +11,6 @@
 import type { Severity } from '../sql/advisories.ts';
 import { severities } from '../sql/advisories.ts';
 import type { Sql } from '../sql/client.ts';
-import { type AdvisoryEntry, advisoryEntries } from '../sql/vulnerabilities.ts';
 import {
   forEachIndexedHost,
   type IndexedHost,
@@ -19,7 +18,9 @@ import {
   maxPackageVersionId,
   type PackageVersionRow,
   packageVersionsNamed,
+  type Queries,
 } from '../sql/vuln-index.ts';
+import { type AdvisoryEntry, advisoryEntries } from '../sql/vulnerabilities.ts';
 import { packageKernelRelease, versionAffected } from './correlate.ts';
 import { refreshVulnIndex } from './fleet-index.ts';
 import type { VersionScheme } from './version-scheme.ts';
@@ -69,6 +70,14 @@ interface HostClass {
 
 export async function fleetVulnerabilityCounts(sql: Sql): Promise<FleetCounts> {
   await refreshVulnIndex(sql);
+  // One snapshot: host lists never name a package version the dictionary read missed.
+  return sql.begin('isolation level repeatable read read only', async (tx) => {
+    await tx`set local jit = off`;
+    return correlateIndex(tx);
+  }) as Promise<FleetCounts>;
+}
+
+async function correlateIndex(sql: Queries): Promise<FleetCounts> {
   const ecosystems = await indexedEcosystems(sql);
   const numbers = new Map<string, number>();
   const entries: Entry[] = (await advisoryEntries(sql, { ecosystems })).map((e) => {
@@ -85,7 +94,9 @@ export async function fleetVulnerabilityCounts(sql: Sql): Promise<FleetCounts> {
   const byName = new Map<string, Entry[]>();
   for (const e of entries) {
     const key = `${e.ecosystem}\u0000${e.name}`;
-    byName.set(key, [...(byName.get(key) ?? []), e]);
+    const list = byName.get(key) ?? [];
+    byName.set(key, list);
+    list.push(e);
   }
   const versions = new Map<number, PackageVersionRow>();
   const names = [...new Set(entries.map((e) => e.name))];

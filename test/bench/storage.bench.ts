@@ -25,13 +25,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import type { PackageFact } from '../../collectors/packages.ts';
-import type { Fact } from '../../collectors/types.ts';
 import { packageFacts } from '../../collectors/packages.ts';
 import { parseDpkgQuery } from '../../collectors/packages-dpkg.ts';
+import type { Fact } from '../../collectors/types.ts';
 import { createSql, type Sql } from '../../sql/client.ts';
 import { type ApplyProbeResult, applyProbe } from '../../sql/facts.ts';
 import { insertMetrics, type MetricRows, toMetricRows } from '../../sql/metrics.ts';
-import { insertMetricsUnnest } from './metrics-unnest.ts';
 import { migrate } from '../../sql/migrate.ts';
 import { packageHosts } from '../../sql/packages.ts';
 import {
@@ -44,6 +43,7 @@ import {
   sharedFile,
   upgraded,
 } from '../integration/storage-fixtures.ts';
+import { insertMetricsUnnest } from './metrics-unnest.ts';
 
 const { values } = parseArgs({
   options: {
@@ -339,8 +339,10 @@ async function factsSections(sql: Sql, hosts: readonly string[]) {
       }
       const [plan] = await q<{ 'QUERY PLAN': [{ 'Execution Time': number }] }[]>`
         explain (analyze, format json)
+        select * from host_packages where valid_to is null and name = ${name}
+        union all
         select * from host_packages
-        where valid_to is null and (name = ${name} or source_name = ${name})`;
+        where valid_to is null and source_name = ${name} and source_name <> name`;
       const serverMs = plan?.['QUERY PLAN'][0]['Execution Time'] ?? Number.NaN;
       out.push({ name, rows, totalMs: percentile(times, 50), serverMs });
     }

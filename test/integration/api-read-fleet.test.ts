@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFact } from '../../collectors/packages.ts';
+import { summarize, UNREACHABLE_AFTER } from '../../http/fleet/summary.ts';
 import { applyProbe } from '../../sql/facts.ts';
+import { summaryHostRows } from '../../sql/read-fleet-summary.ts';
 import { testHost, testHosts } from '../support/env.ts';
 import {
   addHost,
@@ -264,6 +266,17 @@ describe('GET /v1/fleet/summary', () => {
     expect(dev.hosts).toBe(2);
     expect(dev.reachability).toEqual({ ok: 2, stale: 0, unreachable: 0, neverProbed: 0 });
     expect(dev.collectors.find((c) => c.name === 'os')).toEqual({ name: 'os', ok: 2, hosts: 2 });
+  });
+
+  it('counts in SQL exactly what the per-host rows give (the console’s summary)', async () => {
+    for (const [query, filter] of [
+      ['', {}],
+      ['?label=fleet:crafted', { labels: [['fleet', 'crafted']] as [string, string][] }],
+    ] as const) {
+      const answer = await get<unknown>(`/v1/fleet/summary${query}`);
+      const rows = await summaryHostRows(api.db.sql, filter, UNREACHABLE_AFTER);
+      expect(answer).toEqual(summarize(rows, new Date()));
+    }
   });
 });
 

@@ -139,6 +139,42 @@ describe('the vulnerability index follows the facts', () => {
     expect(await hostsOf('TEST-IDX-ZLIB')).toBe(1);
   });
 
+  it('a renamed host is answered with its new name, and is not marked stale', async () => {
+    const { sql } = api.db;
+    await refreshVulnIndex(sql);
+    await sql`update hosts set name = 'idx-bookworm-renamed' where id = ${id}`;
+    expect(await marks(sql, id)).toEqual([]);
+    const { hostNames } = await advisoryMatches(sql, ['TEST-IDX-ZLIB']);
+    expect(hostNames.get(id)).toBe('idx-bookworm-renamed');
+  });
+
+  it('finds a source’s binary named like it as well as those named otherwise', async () => {
+    const { sql } = api.db;
+    await importOsvJson(sql, {
+      id: 'TEST-IDX-CURL',
+      modified: '2026-10-01T00:00:00Z',
+      affected: [
+        {
+          package: { ecosystem: 'Debian:12', name: 'curl' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '7.88.1-10' }] }],
+        },
+      ],
+    });
+    const curl = await createHost(sql, 'idx-curl');
+    await applyProbe(
+      sql,
+      curl,
+      probeResult(day(0), bookworm, [
+        deb('curl', '7.88.1-9', 'curl'),
+        deb('libcurl4', '7.88.1-9', 'curl'),
+      ]),
+    );
+    const { matches } = await advisoryMatches(sql, ['TEST-IDX-CURL']);
+    expect(matches.map((m) => m.packages.map((p) => p.name))).toEqual([['curl', 'libcurl4']]);
+    expect(await hostsOf('TEST-IDX-CURL')).toBe(1);
+    await sql`delete from hosts where id = ${curl}`;
+  });
+
   it('a deleted host leaves the index', async () => {
     const { sql } = api.db;
     const other = await createHost(sql, 'idx-deleted');
