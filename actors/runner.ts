@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { createActor, fromPromise } from 'xstate';
+import { SshConnectionPool } from '../collectors/connection-pool.ts';
 import { JumpHostError } from '../collectors/transport.ts';
 import type { Sql } from '../sql/client.ts';
 import { recordHostEvent } from '../sql/events.ts';
@@ -58,11 +59,20 @@ export interface RunnerOptions {
   /** How this process shows in GET /v1/runners (default name: hostname:pid). */
   name?: string;
   version?: string;
+  /**
+   * Keep metrics probes' SSH connections open for each host's next probe
+   * (collectors/connection-pool.ts). Off by default: it trades runner memory (~37 KiB per
+   * open connection) and an sshd session per host for the handshake's CPU. `idleMs` should
+   * exceed the metrics interval plus its jitter, or nothing is reused.
+   */
+  sshPool?: { maxOpen: number; idleMs: number };
 }
 
 export interface Runner {
   /** This process's id in the runners table. */
   id: string;
+  /** Present when options.sshPool is. */
+  sshPool?: SshConnectionPool;
   supervisor: Supervisor;
   limiter: ProbeLimiter;
   metrics: Batcher<MetricRows>;
@@ -116,8 +126,10 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   // Hosts whose probe holds a concurrency slot (past the queue): never released mid-probe.
   const probing = new Set<string>();
 
+  const pool = options.sshPool ? new SshConnectionPool(options.sshPool) : undefined;
   const runProbe = createProbeRunner({
     store,
+    pool,
     loadTarget: async (hostId) => {
       const [host] = await hostsForRunner(sql, { ids: [hostId] });
       const target = host && sshTarget(host, secrets);
@@ -314,6 +326,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     supervisor.stop(); // aborts what is still running; their outcome is still stored
     for (const unwatch of unwatchers) unwatch?.();
     await Promise.allSettled([...inFlight]);
+    pool?.close();
     await within(5_000, metrics.close());
     await leases.stop(); // every lease released: the other runners take over at once
   };
@@ -321,6 +334,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   let stopped: Promise<void> | undefined;
   return {
     id: identity.id,
+    ...(pool ? { sshPool: pool } : {}),
     supervisor,
     limiter,
     metrics,

@@ -35,8 +35,14 @@ export interface SupervisedHost {
 
 export interface SupervisorDeps {
   loadHosts(): Promise<SupervisedHost[]>;
-  /** The real probe: SSH, parse, store. Runs only while holding a limiter slot. */
-  runProbe(input: ProbeInput & { probeId: string }, signal: AbortSignal): Promise<ProbeOutput>;
+  /**
+   * The real probe: SSH, parse, store. Runs only while holding a limiter slot. `deadlineAt`
+   * (epoch ms) is when the host actor gives up on it (settings.probeTimeoutMs after it began).
+   */
+  runProbe(
+    input: ProbeInput & { probeId: string; deadlineAt: number },
+    signal: AbortSignal,
+  ): Promise<ProbeOutput>;
   limiter: ProbeLimiter;
   defaults?: Partial<HostSettings>;
   now?: () => number;
@@ -81,13 +87,17 @@ export class Supervisor {
     this.#machine = hostMachine.provide({
       actors: {
         probe: fromPromise<ProbeOutput, ProbeInput>(async ({ input, signal }) => {
-          const groups = this.#entries.get(input.hostId)?.host.groups ?? [];
-          const release = await deps.limiter.acquire(groups, signal);
+          const entry = this.#entries.get(input.hostId);
+          // The actor's probeTimeout timer started with this probe (queueing included).
+          const timeoutMs = entry ? this.#settingsFor(entry.host).probeTimeoutMs : 0;
+          const deadlineAt = (deps.now ?? Date.now)() + timeoutMs;
+          const release = await deps.limiter.acquire(entry?.host.groups ?? [], signal);
           try {
             const manualId =
               input.reason === 'manual' ? this.#manualProbeIds.get(input.hostId) : undefined;
             this.#manualProbeIds.delete(input.hostId);
-            return await deps.runProbe({ ...input, probeId: manualId ?? randomUUID() }, signal);
+            const probeId = manualId ?? randomUUID();
+            return await deps.runProbe({ ...input, probeId, deadlineAt }, signal);
           } finally {
             release();
           }

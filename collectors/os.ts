@@ -1,9 +1,9 @@
 // The os collector: distribution, kernel, identity and boot state of a host. Other collectors'
 // results are read against it (e.g. vulnerability matching maps id/versionId to an ecosystem).
 import { ParseError } from './errors.ts';
+import { identifier, text } from './sanitize.ts';
 import { readFileCommand } from './script.ts';
 import { okOutput, optionalOutput } from './section.ts';
-import { identifier, text } from './sanitize.ts';
 import type { Collector, CollectorOutput, Sections } from './types.ts';
 
 /** The files os.release may read, in the order it tries them; the snippet prints which. */

@@ -3,7 +3,9 @@
 // problem with the host never throws: it becomes the probe's or a collector's outcome.
 import { CollectorError } from './errors.ts';
 import { collectorsFor, type ProbeType } from './registry.ts';
+import { text } from './sanitize.ts';
 import { buildScript, splitSections } from './script.ts';
+import { withoutRootOutcome } from './sudo-refused.ts';
 import {
   connect,
   HostKeyChangedError,
@@ -23,6 +25,28 @@ export const probeLimits = {
 };
 export type ProbeLimits = typeof probeLimits;
 
+/**
+ * Where a probe's connection comes from: runs `work` (the probe's one exec) on a connection
+ * to `target`. The default opens a new one and closes it afterwards; the runner may pass an
+ * SshConnectionPool's (collectors/connection-pool.ts), which keeps it for the host's next
+ * probe.
+ */
+export type ConnectionSource = <T>(
+  target: SshTarget,
+  options: { connectTimeoutMs: number; signal: AbortSignal },
+  work: (connection: SshConnection) => Promise<T>,
+) => Promise<T>;
+
+/** A new connection per probe, closed when the probe's exec is over. */
+export const newConnection: ConnectionSource = async (target, options, work) => {
+  const connection = await connect(target, options);
+  try {
+    return await work(connection);
+  } finally {
+    connection.close();
+  }
+};
+
 export interface ProbeOptions {
   type: ProbeType;
   sudo: boolean;
@@ -36,6 +60,8 @@ export interface ProbeOptions {
    * not registered): the probe fails with this reason, recorded like any transport failure.
    */
   refusal?: TransportError;
+  /** Default: newConnection. */
+  connection?: ConnectionSource;
 }
 
 export interface CollectorResult {
@@ -82,13 +108,21 @@ export async function probe(target: SshTarget, options: ProbeOptions): Promise<P
   const everyCollector = (status: CollectorStatus, error: string) =>
     Object.fromEntries(selected.map((c) => [c.name, { status, durationMs: 0, error }]));
 
-  let connection: SshConnection | undefined;
+  // The key the host presented: known once connected, whatever happens next.
+  let hostKey: string | null = null;
   try {
     if (options.refusal) throw options.refusal;
-    connection = await connect(target, { connectTimeoutMs: limits.connectTimeoutMs, signal });
     const commands = selected.flatMap((c) => c.commands);
     const script = buildScript(commands, { sudo: options.sudo, ...limits });
-    const result = await connection.exec(script.text, { maxBytes: limits.probeMaxBytes, signal });
+    const source = options.connection ?? newConnection;
+    const result = await source(
+      target,
+      { connectTimeoutMs: limits.connectTimeoutMs, signal },
+      (connection) => {
+        hostKey = connection.hostKey;
+        return connection.exec(script.text, { maxBytes: limits.probeMaxBytes, signal });
+      },
+    );
     const { sections, complete } = splitSections(result.stdout, script.boundary, commands, limits);
     if (!complete && sections.size > 0) {
       // Sections that did arrive may be whole, but a probe cut short is not evidence enough to
@@ -96,7 +130,7 @@ export async function probe(target: SshTarget, options: ProbeOptions): Promise<P
       const message = `the connection ended before the probe finished (${result.stdout.length} bytes received)`;
       return done({
         bytes: result.stdout.length,
-        hostKey: connection.hostKey,
+        hostKey,
         outcome: 'failed',
         error: message,
         errorCode: 'disconnected',
@@ -111,15 +145,17 @@ export async function probe(target: SshTarget, options: ProbeOptions): Promise<P
         (sum, c) => sum + (sections.get(c.id)?.elapsedMs ?? 0),
         0,
       );
-      const outcome = runParser(collector, sections, durationMs);
+      const outcome =
+        withoutRootOutcome(collector, sections, options.sudo, durationMs) ??
+        runParser(collector, sections, durationMs);
       collectors[collector.name] = outcome.result;
       metrics ??= outcome.metrics;
     }
     if (sections.size === 0) {
-      const why = result.stderr.trim().split('\n').pop() ?? `exit ${result.exitCode}`;
+      const why = text(result.stderr.trim().split('\n').pop() ?? `exit ${result.exitCode}`);
       return done({
         bytes: result.stdout.length,
-        hostKey: connection.hostKey,
+        hostKey,
         outcome: 'failed',
         error: `the probe script did not run: ${why}`,
         errorCode: 'script',
@@ -131,7 +167,7 @@ export async function probe(target: SshTarget, options: ProbeOptions): Promise<P
     );
     return done({
       bytes: result.stdout.length,
-      hostKey: connection.hostKey,
+      hostKey,
       outcome: failed ? 'partial' : 'ok',
       collectors,
       metrics,
@@ -145,14 +181,12 @@ export async function probe(target: SshTarget, options: ProbeOptions): Promise<P
         : String(error);
     return done({
       bytes: 0,
-      hostKey: connection?.hostKey ?? null,
+      hostKey,
       outcome: timedOut ? 'timeout' : 'failed',
       error: message,
       errorCode: timedOut ? 'timeout' : errorCode(error),
       collectors: everyCollector(timedOut ? 'timeout' : 'failed', message),
     });
-  } finally {
-    connection?.close();
   }
 }
 
@@ -165,7 +199,8 @@ function runParser(collector: Collector, sections: Sections, durationMs: number)
     };
   } catch (error) {
     const status: CollectorStatus = error instanceof CollectorError ? error.status : 'failed';
-    const message = error instanceof Error ? error.message : String(error);
+    // Parsers quote host output in their errors: a NUL in it would make the probe unstorable.
+    const message = text(error instanceof Error ? error.message : String(error));
     return { result: { status, durationMs, error: message }, metrics: undefined };
   }
 }

@@ -1,8 +1,8 @@
 // The services collector: systemd service units (runtime state merged with unit-file
 // enablement), or the /etc/init.d scripts where systemd is not the running init.
 import { ParseError } from './errors.ts';
-import { NOT_FOUND, okOutput } from './section.ts';
 import { identifier, text } from './sanitize.ts';
+import { NOT_FOUND, okOutput } from './section.ts';
 import type { Collector, CollectorOutput, Fact, Sections } from './types.ts';
 
 export const serviceManagers = ['systemd', 'sysv', 'openrc'] as const;

@@ -1,8 +1,8 @@
 // The users collector: accounts and groups as NSS resolves them (getent), with each user's
 // SSH authorized keys (fingerprints only). Never reads /etc/shadow or any password hash.
 import { ParseError } from './errors.ts';
-import { okOutput, optionalOutput } from './section.ts';
 import { count, identifier, text } from './sanitize.ts';
+import { okOutput, optionalOutput } from './section.ts';
 import type { Collector, CollectorOutput, Fact, Sections } from './types.ts';
 
 export type AuthorizedKey = {

@@ -9,13 +9,12 @@
 //     [--speed 100] [--concurrency 32] [--baseline-seconds 20]
 //   (npx tsx test/bench/actors.bench.ts works too: gc is then exposed at run time.)
 
-import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createActor, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Actor, AnyActorRef } from 'xstate';
-import { hostMachine, hostSettings } from '../../actors/host-machine.ts';
+import { createActor, enqueueActions, fromPromise, setup } from 'xstate';
 import type {
   HostEmitted,
   HostSettings,
@@ -23,6 +22,7 @@ import type {
   ProbeOutcome,
   ProbeOutput,
 } from '../../actors/host-machine.ts';
+import { hostMachine, hostSettings } from '../../actors/host-machine.ts';
 
 const MIN_PROBE_MS = 1;
 const MAX_PROBE_MS = 50;

@@ -17,6 +17,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { pino } from 'pino';
 import type { HostView } from '../../actors/host-view.ts';
 import { startRunner } from '../../actors/runner.ts';
+import type { ConnectionPoolStats } from '../../collectors/connection-pool.ts';
 import { createSql } from '../../sql/client.ts';
 import { createSecretBox } from '../../sql/secrets.ts';
 
@@ -43,6 +44,8 @@ export interface RunnerSample {
   /** The highest limiter queue seen since the previous sample. */
   queuedPeak: number;
   metrics: { pending: number; written: number; dropped: number; failures: number };
+  /** The runner's SSH connection pool, when the bench turned it on. */
+  sshPool: ConnectionPoolStats | null;
 }
 
 /** A probe and the time it was due (epoch ms); startedAt/finishedAt come from intel_probes. */
@@ -77,6 +80,9 @@ const settings = {
   perGroup: Number(process.env.SCALE_PER_GROUP ?? 8),
   spreadMs: process.env.SCALE_SPREAD_MS ? Number(process.env.SCALE_SPREAD_MS) : undefined,
   pool: Number(process.env.SCALE_POOL ?? 48),
+  /** SSH connections kept open for metrics probes (0: a new connection per probe). */
+  sshPoolMaxOpen: Number(process.env.SCALE_SSH_POOL ?? 0),
+  sshPoolIdleMs: Number(process.env.SCALE_SSH_POOL_IDLE_MS ?? 90_000),
 };
 
 function send(message: FromRunner): void {
@@ -114,6 +120,9 @@ async function main(): Promise<void> {
     ...(settings.spreadMs === undefined
       ? {}
       : { defaults: { startupSpreadMs: settings.spreadMs } }),
+    ...(settings.sshPoolMaxOpen > 0
+      ? { sshPool: { maxOpen: settings.sshPoolMaxOpen, idleMs: settings.sshPoolIdleMs } }
+      : {}),
   });
   const { supervisor } = runner;
 
@@ -208,6 +217,7 @@ async function main(): Promise<void> {
         dropped: stats.dropped,
         failures: stats.failures,
       },
+      sshPool: runner.sshPool?.stats() ?? null,
     };
     loop.reset();
     rssPeak = memory.rss;

@@ -4,6 +4,9 @@
 //   node deploy/dev/test-env.js tsx test/bench/scale.bench.ts
 //     [--hosts 10000] [--minutes 5] [--concurrency 32] [--spread-seconds 300]
 //     [--address 127.0.2.1] [--port 20000] [--rebuild] [--keep] [--profile DIR] [--heap DIR]
+//     [--runner-node-options '--max-old-space-size=256']  (V8 flags of the runner process)
+//     [--ssh-pool MAX_OPEN]  (the runner keeps up to MAX_OPEN metrics connections open:
+//                             RunnerOptions.sshPool; default off, as in the product)
 //
 // Three processes: the fleet simulator (test/sim, ssh2's server side, its fd limit raised to
 // the hard limit), the runner (test/bench/scale-runner.ts: the real startRunner, SSH
@@ -33,8 +36,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createSql, type Sql } from '../../sql/client.ts';
 import { probe } from '../../collectors/probe.ts';
+import { createSql, type Sql } from '../../sql/client.ts';
 import { createCredential } from '../../sql/credentials.ts';
 import { applyProbe } from '../../sql/facts.ts';
 import { hostsForRunner, sshTarget } from '../../sql/hosts.ts';
@@ -57,6 +60,8 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     profile: { type: 'string' },
     heap: { type: 'string' },
+    'ssh-pool': { type: 'string', default: '0' },
+    'runner-node-options': { type: 'string', default: '' },
   },
 });
 const HOSTS = Number(values.hosts);
@@ -67,6 +72,9 @@ const SPREAD_MS =
   values['spread-seconds'] === undefined ? 300_000 : Number(values['spread-seconds']) * 1000;
 const METRICS_INTERVAL_MS = 60_000;
 const SAMPLE_MS = Number(values['sample-seconds']) * 1000;
+const SSH_POOL = Number(values['ssh-pool']);
+/** A simulator process holds a descriptor per host plus one per open connection. */
+const SIM_PROCESSES = HOSTS + SSH_POOL > 15_000 ? 2 : 1;
 // Bump when what the template holds changes (rows, registration): stale templates are rebuilt.
 const GENERATOR = 2;
 const PRIME_CONCURRENCY = 8;
@@ -106,13 +114,14 @@ async function startRunnerProcess(
 ): Promise<RunnerProcess> {
   const child = fork(path.join(here, 'scale-runner.ts'), [], {
     cwd: repo,
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...values['runner-node-options'].split(' ').filter(Boolean)],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: {
       ...process.env,
       SCALE_DATABASE_URL: databaseUrl(database),
       SCALE_SECRET_KEY: secretKey,
       SCALE_CONCURRENCY: String(CONCURRENCY),
+      SCALE_SSH_POOL: String(SSH_POOL),
       ...(spreadMs === undefined ? {} : { SCALE_SPREAD_MS: String(spreadMs) }),
     },
   });
@@ -323,6 +332,8 @@ interface PhaseReport {
   serverCpuPercent: number | null;
   states: Record<string, number>;
   batcher: RunnerSample['metrics'];
+  /** Pool counters over the phase (reused, connected, stale) and its size at the end. */
+  sshPool: { open: number; reused: number; connected: number; stale: number } | null;
 }
 
 interface PhaseStart {
@@ -337,7 +348,7 @@ async function phaseStart(ctx: MeasureContext): Promise<PhaseStart> {
   return {
     sample: await ctx.runner.sample(),
     proc: processCpuSeconds(ctx.runner.child.pid),
-    sim: processCpuSeconds(ctx.sim.process.pid),
+    sim: ctx.sim.cpuSeconds(),
     server: await serverCpuSeconds(ctx.admin, ctx.database),
     db: await dbCounters(ctx.sql),
   };
@@ -468,6 +479,15 @@ async function phaseEnd(
     serverCpuPercent: pct(start.server, end.server),
     states: end.sample.states,
     batcher: end.sample.metrics,
+    sshPool:
+      end.sample.sshPool === null
+        ? null
+        : {
+            open: end.sample.sshPool.open,
+            reused: end.sample.sshPool.reused - (start.sample.sshPool?.reused ?? 0),
+            connected: end.sample.sshPool.connected - (start.sample.sshPool?.connected ?? 0),
+            stale: end.sample.sshPool.stale - (start.sample.sshPool?.stale ?? 0),
+          },
   };
 }
 
@@ -525,6 +545,13 @@ function printPhase(r: PhaseReport) {
     `  metrics batcher   pending ${r.batcher.pending}, failures ${r.batcher.failures}, ` +
       `dropped ${r.batcher.dropped}; actors ${JSON.stringify(r.states)}`,
   );
+  if (r.sshPool) {
+    const p = r.sshPool;
+    console.log(
+      `  SSH pool          ${p.reused} probes on a kept connection, ${p.connected} new ` +
+        `connections, ${p.stale} found dead; ${p.open} open at the end`,
+    );
+  }
   const context = [
     r.simCpuPercent === null ? null : `simulator ${r.simCpuPercent.toFixed(0)} %`,
     r.serverCpuPercent === null ? null : `PostgreSQL backends ${r.serverCpuPercent.toFixed(0)} %`,
@@ -550,7 +577,10 @@ async function main() {
   try {
     log(
       `bench:scale: ${HOSTS} hosts, facts every 1 h, metrics every 60 s, concurrency ` +
-        `${CONCURRENCY}, start-up spread ${SPREAD_MS / 1000} s, steady phase ${MINUTES} min; ` +
+        `${CONCURRENCY}, start-up spread ${SPREAD_MS / 1000} s, steady phase ${MINUTES} min, ` +
+        `SSH pool ${SSH_POOL > 0 ? `up to ${SSH_POOL} connections` : 'off'}` +
+        (values['runner-node-options'] ? `, runner ${values['runner-node-options']}` : '') +
+        '; ' +
         `load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
     );
     sim = await startSim({
@@ -559,8 +589,12 @@ async function main() {
       port: Number(values.port),
       seed: values.seed,
       dir,
+      processes: SIM_PROCESSES,
     });
-    log(`simulator up: ${sim.hosts.length} hosts on ${values.address}:${values.port}+`);
+    log(
+      `simulator up: ${sim.hosts.length} hosts on ${values.address}:${values.port}+ ` +
+        `(${sim.processes.length} process${sim.processes.length > 1 ? 'es' : ''})`,
+    );
 
     const template = templateName();
     const stamp = await expectedStamp();

@@ -343,10 +343,14 @@ describe('a simulated fleet probed by hostintel', () => {
     expect(result.outcome, summary(result)).toBe('ok');
     expect(result.collectors.firewall?.status).toBe('needs-privilege');
     expect(result.collectors.listeners?.status).toBe('needs-privilege');
-    expect(result.collectors.users?.status).toBe('ok');
-    // Where even the sudo check fails, the script runs `preferred` sections as the user.
+    // Its authorized keys would be unknown: a lesser view than the stored one (sudo-refused.ts).
+    expect(result.collectors.users?.status).toBe('needs-privilege');
+    expect(result.collectors.packages?.status).toBe('ok');
+    // Where even the sudo check fails, the script runs `preferred` sections as the user: sockets
+    // without owners, which would overwrite the stored ones, so listeners does not answer either.
     expect(noSudo.collectors.firewall?.status).toBe('needs-privilege');
-    expect(noSudo.collectors.listeners?.status).toBe('ok');
+    expect(noSudo.collectors.listeners?.status).toBe('needs-privilege');
+    expect(noSudo.collectors.listeners?.error).toMatch(/listeners\.ss did not run as root/);
   });
 
   it('stays healthy: every host answers again, no connection is left behind', async () => {

@@ -10,6 +10,8 @@ import { type FleetOptions, startFleet } from './fleet.ts';
 
 const usage = `usage: npm run sim -- --hosts N [options]
   --hosts N             number of simulated hosts (required)
+  --first I             index of the first host (default 0): a fleet split over processes
+                        with one seed and port keeps every host's name, keys and port
   --port P              host i listens on P + i (default 20000; 0: ports the kernel picks,
                         which gets slow beyond a few thousand hosts)
   --address A           loopback address of every host (default 127.0.0.1)
@@ -42,6 +44,7 @@ function options(): CliOptions {
   const { values } = parseArgs({
     options: {
       hosts: { type: 'string' },
+      first: { type: 'string', default: '0' },
       port: { type: 'string', default: '20000' },
       address: { type: 'string', default: '127.0.0.1' },
       addresses: { type: 'string' },
@@ -61,9 +64,15 @@ function options(): CliOptions {
     process.exit(values.help ? 0 : 2);
   }
   const port = Number(values.port);
+  const first = Number(values.first);
+  if (!Number.isInteger(first) || first < 0) {
+    console.error(usage);
+    process.exit(2);
+  }
   return {
     fleet: {
       hosts,
+      firstIndex: first,
       seed: values.seed,
       ...(values.addresses ? { addresses: values.addresses.split(',') } : {}),
       address: values.address,

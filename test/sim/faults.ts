@@ -13,9 +13,15 @@ export type Fault =
   | { type: 'host-key-change' }
   /**
    * `random`: random bytes instead of the framed output. `sections` (default): the framing is
-   * intact but the stdout of the given collectors' sections (default: packages) is random.
+   * intact but the stdout of the given collectors' sections (default: packages) is random, or
+   * `stdout` when given (garbage that must reach a parser's error message, e.g. a NUL).
    */
-  | { type: 'garbage'; mode?: 'random' | 'sections'; collectors?: readonly string[] }
+  | {
+      type: 'garbage';
+      mode?: 'random' | 'sections';
+      collectors?: readonly string[];
+      stdout?: string;
+    }
   /** One section (default packages.dpkg) streams `bytes` (default 100 MiB) of output. */
   | { type: 'oversized'; bytes?: number; section?: string }
   /** Every command of the collector answers 127, as when its tool is not installed. */

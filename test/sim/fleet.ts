@@ -16,6 +16,12 @@ export type { Distro } from './recordings.ts';
 
 export interface FleetOptions {
   hosts: number;
+  /**
+   * The index of this fleet's first host (default 0): a fleet split over several processes
+   * with one seed and base port, host i is the same host (name, keys, port, model) whatever
+   * the split. Methods taking an index take this global one.
+   */
+  firstIndex?: number;
   /** Everything random about the fleet (keys included) derives from it. */
   seed: number | string;
   /** Loopback address of every host (default 127.0.0.1)… */
@@ -95,6 +101,7 @@ const asList = (fault: Fault | readonly Fault[] | null | undefined): Fault[] =>
 
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const { seed } = options;
+  const first = options.firstIndex ?? 0;
   const addresses = options.addresses ?? [options.address ?? '127.0.0.1'];
   const username = options.username ?? 'hiprobe';
   const clientKey: { publicKey: string; privateKey?: string } =
@@ -130,7 +137,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
   const hosts: { -readonly [K in keyof SimHost]: SimHost[K] }[] = [];
   const servers: SshHost[] = [];
-  for (let index = 0; index < options.hosts; index++) {
+  for (let index = first; index < first + options.hosts; index++) {
     const distro = pickDistro(weights, seed, index);
     const model = () => {
       let found = models.get(index);
@@ -183,7 +190,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
 
   const serverOf = (index: number): SshHost => {
-    const server = servers[index];
+    const server = servers[index - first];
     if (!server) throw new RangeError(`no simulated host ${index}`);
     return server;
   };
@@ -204,7 +211,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       keyGenerations.set(index, generation);
       server.state.key = hostKeyOf(index, generation);
       server.forgetKeys();
-      const host = hosts[index];
+      const host = hosts[index - first];
       if (host) host.hostKey = server.state.key.publicKey;
       return server.state.key.publicKey;
     },

@@ -1,7 +1,7 @@
 // What a simulated host prints for one probe script: the script's own logic (run() and its
 // modes, the sudo check) applied to the host's answers, with the host's faults mixed in.
 import { randomBytes } from 'node:crypto';
-import { faultOf, type Fault } from './faults.ts';
+import { type Fault, faultOf } from './faults.ts';
 import { type Answer, frameDone, frameSection, sectionHead, sectionTrailer } from './frame.ts';
 import type { HostModel } from './host-model.ts';
 import type { ParsedScript, ScriptSection } from './script-parser.ts';
@@ -54,6 +54,7 @@ function sectionAnswer(
   const garbage = faultOf(faults, 'garbage');
   const garbled = garbage?.mode !== 'random' && (garbage?.collectors ?? ['packages']);
   if (garbage && garbled && collector && garbled.includes(collector)) {
+    if (garbage.stdout !== undefined) return { ...answer, stdout: garbage.stdout };
     const size = Math.max(256, Math.min(Buffer.byteLength(answer.stdout), 64 * 1024));
     return { ...answer, stdout: randomBytes(size) };
   }
