@@ -9,7 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageFact } from '../../collectors/packages.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { testHost } from '../support/env.ts';
+import { pinned, testHost } from '../support/env.ts';
 import { type Served, startServe } from '../support/serve.ts';
 
 const db = useTestDatabase();
@@ -39,12 +39,7 @@ beforeAll(async () => {
   for (const name of ['deb12', 'deb13'] as const) {
     const host = testHost(name);
     const created = await api('POST', '/v1/hosts', {
-      name,
-      address: host.address,
-      port: host.port,
-      username: host.username,
-      hostKeyPolicy: 'strict',
-      hostKey: host.hostKey,
+      ...pinned(host),
       labels: { env: 'dev' },
       // The first facts probe is left to "probe now"; metrics every 5 s fill the charts.
       factsIntervalS: 3600,

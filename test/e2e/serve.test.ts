@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/db.ts';
-import { testHost } from '../support/env.ts';
+import { pinned, testHost } from '../support/env.ts';
 import { type Served, startServe } from '../support/serve.ts';
 
 const db = useTestDatabase();
@@ -27,12 +27,7 @@ describe('hostintel serve', () => {
     for (const name of ['deb12', 'deb13']) {
       const host = testHost(name);
       const created = await api('POST', '/v1/hosts', {
-        name,
-        address: host.address,
-        port: host.port,
-        username: host.username,
-        hostKeyPolicy: 'strict',
-        hostKey: host.hostKey,
+        ...pinned(host),
         factsIntervalS: 10,
         metricsIntervalS: 5,
         credential: { type: 'privateKey', privateKey: readFileSync(host.privateKeyPath, 'utf8') },

@@ -18,6 +18,7 @@ import { createCredential } from '../../sql/credentials.ts';
 import { registerHost } from '../../sql/hosts.ts';
 import { type Fault, type Fleet, startFleet } from '../sim/fleet.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { pinned } from '../support/env.ts';
 import { secretKey, until } from './runners-support.ts';
 
 const db = useTestDatabase();
@@ -268,12 +269,7 @@ beforeAll(async () => {
   });
   for (const host of fleet.hosts) {
     const row = await registerHost(db.sql, key.box, {
-      name: host.name,
-      address: host.address,
-      port: host.port,
-      username: host.username,
-      hostKeyPolicy: 'strict',
-      hostKey: host.hostKey,
+      ...pinned(host),
       sudo: true,
       credential: { id: credential.id },
     });

@@ -11,6 +11,7 @@ import { type HostRow, registerHost } from '../../sql/hosts.ts';
 import { createSecretBox } from '../../sql/secrets.ts';
 import { type Fleet, type SimHost, startFleet } from '../sim/fleet.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { pinned } from '../support/env.ts';
 
 const db = useTestDatabase();
 const secrets = createSecretBox(randomBytes(32));
@@ -25,12 +26,7 @@ async function until(what: string, check: () => Promise<boolean> | boolean, ms =
 
 const register = (host: SimHost): Promise<HostRow> =>
   registerHost(db.sql, secrets, {
-    name: host.name,
-    address: host.address,
-    port: host.port,
-    username: host.username,
-    hostKeyPolicy: 'strict',
-    hostKey: host.hostKey,
+    ...pinned(host),
     credential: { secret: { type: 'privateKey', privateKey: host.privateKey ?? '' } },
   });
 

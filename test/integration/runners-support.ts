@@ -10,6 +10,7 @@ import { createCredential } from '../../sql/credentials.ts';
 import { registerHost } from '../../sql/hosts.ts';
 import { createSecretBox } from '../../sql/secrets.ts';
 import type { Fleet } from '../sim/fleet.ts';
+import { pinned } from '../support/env.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -52,12 +53,7 @@ export async function registerFleet(
   const ids: string[] = [];
   for (const host of fleet.hosts) {
     const row = await registerHost(sql, box, {
-      name: host.name,
-      address: host.address,
-      port: host.port,
-      username: host.username,
-      hostKeyPolicy: 'strict',
-      hostKey: host.hostKey,
+      ...pinned(host),
       sudo: true,
       factsIntervalS: settings.factsIntervalS,
       metricsIntervalS: settings.metricsIntervalS,

@@ -40,6 +40,18 @@ export function testHost(name: string): TestHost {
   return host;
 }
 
+/** A test host's address, login and pinned key (strict policy), as registration fields. */
+export function pinned(host: {
+  name: string;
+  address: string;
+  port: number;
+  username: string;
+  hostKey: string;
+}) {
+  const { name, address, port, username, hostKey } = host;
+  return { name, address, port, username, hostKeyPolicy: 'strict' as const, hostKey };
+}
+
 /**
  * Registers a dev sshd host under `name`: its address, login, pinned key (strict policy) and
  * private key, plus `extra` fields.
@@ -52,12 +64,8 @@ export function registerDevHost(
   extra: Partial<NewHost> = {},
 ): Promise<HostRow> {
   return registerHost(sql, box, {
+    ...pinned(host),
     name,
-    address: host.address,
-    port: host.port,
-    username: host.username,
-    hostKeyPolicy: 'strict',
-    hostKey: host.hostKey,
     credential: {
       secret: { type: 'privateKey', privateKey: readFileSync(host.privateKeyPath, 'utf8') },
     },
