@@ -87,32 +87,16 @@ export async function summaryHostRows(
 }
 
 /**
- * How far back the probe log is read in time order for each host's latest probe: a host probed
- * in the last two default metrics intervals (most of a healthy fleet) has it there. Only the
- * others are looked up host by host. Changes how fast, never what is counted.
+ * What counting needs per selected host: its latest finished probe and the collector statuses
+ * of its latest facts probe, from host_probe_state (migration 033, kept by a trigger as probes
+ * are recorded), and whether its last `recent` probes all failed — read from the probe log,
+ * only for a host whose latest probe failed.
  */
-const LATEST_PROBE_WINDOW_S = 120;
-
-/**
- * What counting needs per selected host, with the fewest reads of the probe log: the latest
- * finished probe, whether the last `recent` ones all failed (read only for a host whose latest
- * failed) and the collectors of the latest facts probe (an index of facts probes, migration
- * 032). A latest probe looked up host by host is one ordered probe of the intel_probes
- * hypertable's largest index (sixty metrics probes per host an hour): 10,000 of them were most
- * of the summary's time. The last minutes of the log, read in time order, give the same for
- * every host probed since, at the cost of those minutes' rows.
- */
-function countedPerHost(sql: Sql, filter: HostFilter, recent: number, now: Date) {
+function countedPerHost(sql: Sql, filter: HostFilter, recent: number) {
   return sql`
-    with window_latest as materialized (
-      select distinct on (host_id) host_id, status, finished_at from intel_probes
-      where started_at >= ${now}::timestamptz - ${LATEST_PROBE_WINDOW_S} * interval '1 second'
-        and status <> 'running'
-      order by host_id, started_at desc, id desc
-    )
     select h.facts_interval_s, os.os_id, os.os_version_id, os.os_kernel_release,
-      os.os_reboot_required, l.status as last_status, l.finished_at as last_finished_at,
-      case when l.status in ('failed', 'timeout') then (
+      os.os_reboot_required, s.last_status, s.last_finished_at,
+      case when s.last_status in ('failed', 'timeout') then (
         select count(*) = ${recent} and bool_and(r.status in ('failed', 'timeout'))
         from (
           select status from intel_probes
@@ -120,19 +104,10 @@ function countedPerHost(sql: Sql, filter: HostFilter, recent: number, now: Date)
           order by started_at desc, id desc limit ${recent}
         ) r
       ) else false end as unreachable,
-      (select f.collectors from intel_probes f
-       where f.host_id = h.id and f.type = 'facts' and f.status <> 'running'
-       order by f.started_at desc, f.id desc limit 1) as collectors
+      s.facts_collectors as collectors
     from hosts h
     left join host_facts os on os.host_id = h.id and os.kind = 'os' and os.valid_to is null
-    left join window_latest w on w.host_id = h.id
-    left join lateral (
-      select w.status, w.finished_at where w.host_id is not null
-      union all
-      (select p.status, p.finished_at from intel_probes p
-       where w.host_id is null and p.host_id = h.id and p.status <> 'running'
-       order by p.started_at desc, p.id desc limit 1)
-    ) l on true
+    left join host_probe_state s on s.host_id = h.id
     where true ${hostFilterSql(sql, filter)}`;
 }
 
@@ -189,7 +164,7 @@ export async function fleetSummaryCounts(
                 * interval '1 second' then 'ok'
           else 'stale'
         end as reach
-      from (${countedPerHost(sql, filter, rules.recent, rules.now)}) hosts
+      from (${countedPerHost(sql, filter, rules.recent)}) hosts
     )
     select
       (select count(*) from classified)::int as hosts,
@@ -205,9 +180,9 @@ export async function fleetSummaryCounts(
         from (select reach, count(*)::int as n from classified group by 1) g) as reachability,
       (select coalesce(jsonb_agg(jsonb_build_object('name', name, 'ok', ok, 'hosts', n)), '[]')
         from (
-          select c.key as name, count(*) filter (where c.value ->> 'status' = 'ok')::int as ok,
+          select c.key as name, count(*) filter (where c.value = 'ok')::int as ok,
             count(*)::int as n
-          from classified, jsonb_each(classified.collectors) as c
+          from classified, jsonb_each_text(classified.collectors) as c
           group by 1
         ) g) as collectors,
       (select count(*) filter (where os_reboot_required) from classified)::int

@@ -35,3 +35,15 @@ export function rngFrom(next: () => number): Rng {
     },
   };
 }
+
+/** mulberry32: the same draws on every run, so that a failure found once is found again. */
+export function seededRng(seed: number): Rng {
+  let state = seed >>> 0;
+  return rngFrom(() => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  });
+}
