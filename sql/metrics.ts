@@ -171,7 +171,7 @@ interface TableCopy<S extends MetricSeries> {
   columns: readonly string[];
   /** Upper bound of a row's bytes, text fields aside. */
   rowBytes: number;
-  /** Writes one row's fields in `columns` order. */
+  /** Writes one row's fields in `columns` order (the row header is written for it). */
   encode(e: BinaryCopyEncoder, r: RowOf<S>): void;
 }
 
@@ -183,7 +183,6 @@ const copies: { [S in MetricSeries]: TableCopy<S> } = {
     columns: ['time', 'host_id', ...Object.values(metricFields.host)],
     rowBytes: 2 + 12 + 20 + 8 * 8 + 5 * 12 + 2 * 8 + 12,
     encode(e, r) {
-      e.row(18, this.rowBytes);
       e.timestamptz(r.time);
       e.uuid(r.hostId);
       e.float4(r.cpuUserPct);
@@ -209,7 +208,6 @@ const copies: { [S in MetricSeries]: TableCopy<S> } = {
     columns: ['time', 'host_id', 'mount', 'device', 'fstype', ...Object.values(metricFields.fs)],
     rowBytes: 2 + 12 + 20 + 5 * 12,
     encode(e, r) {
-      e.row(10, this.rowBytes);
       e.timestamptz(r.time);
       e.uuid(r.hostId);
       e.text(r.mount);
@@ -227,7 +225,6 @@ const copies: { [S in MetricSeries]: TableCopy<S> } = {
     columns: ['time', 'host_id', 'iface', ...Object.values(metricFields.net)],
     rowBytes: 2 + 12 + 20 + 6 * 8,
     encode(e, r) {
-      e.row(9, this.rowBytes);
       e.timestamptz(r.time);
       e.uuid(r.hostId);
       e.text(r.iface);
@@ -244,7 +241,6 @@ const copies: { [S in MetricSeries]: TableCopy<S> } = {
     columns: ['time', 'host_id', 'device', ...Object.values(metricFields.disk)],
     rowBytes: 2 + 12 + 20 + 5 * 8,
     encode(e, r) {
-      e.row(8, this.rowBytes);
       e.timestamptz(r.time);
       e.uuid(r.hostId);
       e.text(r.device);
@@ -266,7 +262,10 @@ function encodeSeries<S extends MetricSeries>(
   const copy = copies[series] as TableCopy<S>;
   const e = new BinaryCopyEncoder({ initialBytes: 64 + rows * (copy.rowBytes + 16), uuids });
   for (const sample of batch) {
-    for (const r of sample[series] as RowOf<S>[]) copy.encode(e, r);
+    for (const r of sample[series] as RowOf<S>[]) {
+      e.row(copy.columns.length, copy.rowBytes);
+      copy.encode(e, r);
+    }
   }
   return e.finish();
 }

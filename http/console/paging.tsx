@@ -5,6 +5,7 @@ import type { Child, FC } from 'hono/jsx';
 import { InvalidCursorError } from '../../sql/cursor.ts';
 import { Empty } from './components.tsx';
 import { instantInput } from './format.ts';
+import { withParams } from './paths.ts';
 
 export interface Page<T> {
   items: T[];
@@ -51,20 +52,21 @@ export const AsOfInput: FC<{ asOf: Date | null | undefined }> = ({ asOf }) => (
   </label>
 );
 
-/** The stale-link notice, `empty` or the table, and the link to the next page. */
+/** The stale-link notice, `empty` or the table, and the link to the next page (`older`). */
 export const Paged: FC<{
-  stale: boolean;
-  count: number;
+  page: Page<unknown> & { stale: boolean };
+  /** The page's own address; the next page is it with the cursor. */
+  here: string;
   empty: string;
-  next: { href: string; label: string } | null;
+  older: string;
   children?: Child;
-}> = ({ stale, count, empty, next, children }) => (
+}> = ({ page, here, empty, older, children }) => (
   <>
-    {stale ? <p class="notice error">That page link is not valid any more.</p> : null}
-    {count === 0 ? <Empty text={empty} /> : children}
-    {next ? (
+    {page.stale ? <p class="notice error">That page link is not valid any more.</p> : null}
+    {page.items.length === 0 ? <Empty text={empty} /> : children}
+    {page.nextCursor ? (
       <p>
-        <a href={next.href}>{next.label}</a>
+        <a href={withParams(here, { cursor: page.nextCursor })}>{older}</a>
       </p>
     ) : null}
   </>

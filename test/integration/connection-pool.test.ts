@@ -7,19 +7,8 @@ import { metricsCollector } from '../../collectors/metrics.ts';
 import { probeLimits } from '../../collectors/probe.ts';
 import { buildScript, splitSections } from '../../collectors/script.ts';
 import type { SshTarget } from '../../collectors/transport.ts';
-import { type Fleet, type SimHost, startFleet } from '../sim/fleet.ts';
-
-function targetOf(host: SimHost): SshTarget {
-  if (host.privateKey === null) throw new Error('the fleet made its own key: privateKey is set');
-  return {
-    address: host.address,
-    port: host.port,
-    username: host.username,
-    auth: { type: 'privateKey', privateKey: host.privateKey },
-    hostKeyPolicy: 'strict',
-    knownHostKey: host.hostKey,
-  };
-}
+import { type Fleet, startFleet } from '../sim/fleet.ts';
+import { simTargetFor } from '../support/ssh.ts';
 
 /** A metrics probe's exec and parse, as collectors/probe.ts runs them. */
 async function metricsProbe(pool: SshConnectionPool, index: number, target: SshTarget) {
@@ -62,7 +51,7 @@ describe('SshConnectionPool on simulated hosts', () => {
   const hostTarget = (index: number) => {
     const host = fleet.hosts[index];
     if (!host) throw new Error(`no host ${index}`);
-    return targetOf(host);
+    return simTargetFor(host);
   };
 
   it("runs a host's probes on one connection, one exec each, with fresh answers", async () => {

@@ -1,12 +1,10 @@
-// Per-section limits over real SSH: the probe script's one clock cuts off each hung section
-// (with its children, as the login user or through sudo) at the section limit, while the
-// other sections complete with their own status and duration.
-import { readdirSync, readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
 import { probe } from '../../collectors/probe.ts';
 import { okOutput } from '../../collectors/section.ts';
 import type { Collector, CommandSpec } from '../../collectors/types.ts';
 import { testHost } from '../support/env.ts';
+import { processesRunning } from '../support/processes.ts';
 import { targetFor } from '../support/ssh.ts';
 
 /** A collector of one command whose parse only checks that the section ran to a good end. */
@@ -22,20 +20,6 @@ function oneCommand(name: string, command: string, root?: CommandSpec['root']): 
       return { facts: [{ kind: 'thing', key: out || 'empty', value: {} }] };
     },
   };
-}
-
-/** Live processes whose command line is `command` (the dev hosts run on this machine). */
-function processesRunning(command: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      if (cmdline === command) found.push(`${pid}: ${cmdline}`);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
 }
 
 describe('per-section time limits over SSH', () => {

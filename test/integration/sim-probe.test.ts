@@ -11,22 +11,10 @@ import { sectionsOf } from '../../collectors/section.ts';
 import type { SshTarget } from '../../collectors/transport.ts';
 import type { Fact, Section } from '../../collectors/types.ts';
 import { type Fleet, type SimHost, startFleet } from '../sim/fleet.ts';
+import { simTargetFor } from '../support/ssh.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 const SHARED = path.resolve(import.meta.dirname, '../../../shared/fixtures');
-
-function targetOf(host: SimHost, overrides: Partial<SshTarget> = {}): SshTarget {
-  if (host.privateKey === null) throw new Error('the fleet made its own key: privateKey is set');
-  return {
-    address: host.address,
-    port: host.port,
-    username: host.username,
-    auth: { type: 'privateKey', privateKey: host.privateKey },
-    hostKeyPolicy: 'strict',
-    knownHostKey: host.hostKey,
-    ...overrides,
-  };
-}
 
 const FAST = { probeTimeoutMs: 5_000, connectTimeoutMs: 5_000 };
 
@@ -85,7 +73,7 @@ describe('a simulated fleet probed by hostintel', () => {
     return found;
   };
   const probeHost = (index: number, sudo = true, overrides: Partial<SshTarget> = {}) =>
-    probe(targetOf(host(index), overrides), { type: 'facts', sudo, limits: FAST });
+    probe(simTargetFor(host(index), overrides), { type: 'facts', sudo, limits: FAST });
 
   it('has every distribution among its healthy hosts, each on its own port and key', () => {
     const distros = new Set(healthy.map((i) => host(i).distro));
@@ -172,7 +160,7 @@ describe('a simulated fleet probed by hostintel', () => {
   it('metrics counters grow between probes, so rates are computable', async () => {
     const index = healthy.find((i) => host(i).distro === 'debian-12') ?? 0;
     const sample = async () => {
-      const result = await probe(targetOf(host(index)), {
+      const result = await probe(simTargetFor(host(index)), {
         type: 'metrics',
         sudo: true,
         limits: FAST,
@@ -217,7 +205,7 @@ describe('a simulated fleet probed by hostintel', () => {
   it('hang: timeout at the probe deadline', async () => {
     const h = faultHost(1);
     fleet.setFault(h.index, { type: 'hang' });
-    const result = await probe(targetOf(h), {
+    const result = await probe(simTargetFor(h), {
       type: 'facts',
       sudo: true,
       limits: { probeTimeoutMs: 1500 },

@@ -7,7 +7,7 @@ import { changedFields, isRecord, summary } from '../format.ts';
 import { HostFrame, loadHost } from '../host-frame.tsx';
 import { pageContext } from '../layout.tsx';
 import { Choice, Paged, readPage } from '../paging.tsx';
-import { hostPath, withParams } from '../paths.ts';
+import { hostPath } from '../paths.ts';
 import { render } from '../render.ts';
 import { notFoundPage } from './problem.tsx';
 
@@ -63,19 +63,7 @@ export function createHostChangesPage(deps: ConsoleDeps) {
           <Choice label="Change" name="change" values={changeTypes} selected={change} />
           <button type="submit">Show</button>
         </form>
-        <Paged
-          stale={page.stale}
-          count={page.items.length}
-          empty="No changes recorded."
-          next={
-            page.nextCursor
-              ? {
-                  href: withParams(ctx.here, { cursor: page.nextCursor }),
-                  label: 'Older changes →',
-                }
-              : null
-          }
-        >
+        <Paged page={page} here={ctx.here} empty="No changes recorded." older="Older changes →">
           <table class="timeline">
             <thead>
               <tr>

@@ -8,7 +8,7 @@ import { bytes, duration } from '../format.ts';
 import { HostFrame, loadHost } from '../host-frame.tsx';
 import { pageContext } from '../layout.tsx';
 import { Choice, Paged, readPage } from '../paging.tsx';
-import { hostPath, withParams } from '../paths.ts';
+import { hostPath } from '../paths.ts';
 import { render } from '../render.ts';
 import { notFoundPage } from './problem.tsx';
 
@@ -60,16 +60,7 @@ export function createHostProbesPage(deps: ConsoleDeps) {
           <Choice label="Status" name="status" values={probeStatuses} selected={status} />
           <button type="submit">Show</button>
         </form>
-        <Paged
-          stale={page.stale}
-          count={page.items.length}
-          empty="No probes recorded."
-          next={
-            page.nextCursor
-              ? { href: withParams(ctx.here, { cursor: page.nextCursor }), label: 'Older probes →' }
-              : null
-          }
-        >
+        <Paged page={page} here={ctx.here} empty="No probes recorded." older="Older probes →">
           <table class="probes">
             <thead>
               <tr>

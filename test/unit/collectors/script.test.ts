@@ -2,12 +2,13 @@
 // status, stderr tail, timing and byte cap, and the one clock cuts off a hung section — with
 // its children — while the others complete. The same text runs on every probed host.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildScript, type ScriptOptions, splitSections } from '../../../collectors/script.ts';
 import type { CommandSpec } from '../../../collectors/types.ts';
+import { processesRunning } from '../../support/processes.ts';
 
 const defaults: ScriptOptions = {
   sudo: false,
@@ -28,20 +29,6 @@ function runLocally(commands: CommandSpec[], options: Partial<ScriptOptions> = {
   const wallMs = performance.now() - started;
   const { sections, complete } = splitSections(result.stdout, script.boundary, commands, limits);
   return { sections, complete, wallMs, stderr: result.stderr.toString(), status: result.status };
-}
-
-/** Live processes whose command line is `command` (zombies have none, so they do not count). */
-function processesRunning(command: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      if (cmdline === command) found.push(`${pid}: ${cmdline}`);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
 }
 
 const spec = (id: string, command: string, root?: CommandSpec['root']): CommandSpec => ({
