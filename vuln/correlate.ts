@@ -141,6 +141,20 @@ export function candidateAffected(scope: HostScope, row: CandidateRow, namesSour
 }
 
 function matchedPackage(scope: HostScope, row: CandidateRow, namesSource: boolean) {
+  const kernel = scope.scheme ? kernelState(scope.scheme, row, scope.kernelRelease) : null;
+  return packageMatch(row, namesSource, kernel, row.validTo);
+}
+
+/** A package row as a match reports it, compared by source or binary version. */
+function packageMatch(
+  row: Pick<
+    CandidateRow,
+    'key' | 'name' | 'arch' | 'evr' | 'sourceName' | 'sourceVersion' | 'validFrom'
+  >,
+  namesSource: boolean,
+  kernel: MatchedPackage['kernel'],
+  validTo: Date | null,
+): MatchedPackage {
   return {
     key: row.key,
     name: row.name,
@@ -149,10 +163,10 @@ function matchedPackage(scope: HostScope, row: CandidateRow, namesSource: boolea
     source:
       row.sourceName === null ? null : { name: row.sourceName, version: row.sourceVersion ?? '' },
     comparedVersion: comparedVersion(namesSource, row),
-    kernel: scope.scheme ? kernelState(scope.scheme, row, scope.kernelRelease) : null,
+    kernel,
     validFrom: row.validFrom,
-    validTo: row.validTo,
-  } satisfies MatchedPackage;
+    validTo,
+  };
 }
 
 export interface CorrelateOptions {
@@ -332,18 +346,7 @@ function affectedPackage(
   scheme: VersionScheme,
   namesSource: boolean,
 ): MatchedPackage {
-  return {
-    key: row.key,
-    name: row.name,
-    arch: row.arch,
-    evr: row.evr,
-    source:
-      row.sourceName === null ? null : { name: row.sourceName, version: row.sourceVersion ?? '' },
-    comparedVersion: comparedVersion(namesSource, row),
-    kernel: kernelState(scheme, row, row.kernelRelease),
-    validFrom: row.validFrom,
-    validTo: null,
-  };
+  return packageMatch(row, namesSource, kernelState(scheme, row, row.kernelRelease), null);
 }
 
 export interface ExposureWindow {
