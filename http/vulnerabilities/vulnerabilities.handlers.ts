@@ -5,16 +5,16 @@ import type { Sql } from '../../sql/client.ts';
 import { getHost } from '../../sql/hosts.ts';
 import { advisoryMatches, correlate, exposureWindows } from '../../vuln/correlate.ts';
 import { fleetVulnerabilityCounts } from '../../vuln/fleet-correlation.ts';
+import { topAdvisories } from '../../vuln/top-advisories.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { problem } from '../problem.ts';
-import type * as routes from './vulnerabilities.routes.ts';
 import { toAffectedHost, toApiAdvisory, toApiWindow } from './vulnerabilities.present.ts';
+import type * as routes from './vulnerabilities.routes.ts';
 
 type Handler<R extends keyof typeof routes> = RouteHandler<(typeof routes)[R], AppEnv>;
 
 // The order String#localeCompare gives, without building a collator per comparison.
-const byLocale = new Intl.Collator();
 
 /**
  * Each advisory with the hosts it affects now, by host name in code-point order (as the fleet
@@ -102,34 +102,8 @@ export function createVulnerabilityHandlers({ sql }: ApiDeps) {
       advisories: counts.advisories.filter((a) => a.severity === severity && a.hosts > 0).length,
       hosts: counts.hostsBySeverity[severity],
     }));
-    const rank = (s: (typeof severities)[number]) => severities.indexOf(s);
-    const top = counts.advisories
-      .sort(
-        (x, y) =>
-          y.hosts - x.hosts ||
-          rank(x.severity) - rank(y.severity) ||
-          byLocale.compare(x.advisoryId, y.advisoryId),
-      )
-      .slice(0, limit);
-    const details = new Map(
-      (
-        await getAdvisories(
-          sql,
-          top.map((a) => a.advisoryId),
-        )
-      ).map((a) => [a.id, a]),
-    );
-    const items = top.flatMap((a) => {
-      const advisory = details.get(a.advisoryId);
-      if (!advisory) return [];
-      return [
-        {
-          advisory: toApiAdvisory(advisory),
-          hosts: a.hosts,
-          notRunningKernelOnlyHosts: a.notRunningKernelOnlyHosts,
-        },
-      ];
-    });
+    const top = await topAdvisories(sql, counts.advisories, limit);
+    const items = top.map((a) => ({ ...a, advisory: toApiAdvisory(a.advisory) }));
     return c.json({ bySeverity, items }, 200);
   };
 

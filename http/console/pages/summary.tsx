@@ -3,12 +3,13 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { summaryHostRows } from '../../../sql/read-fleet-summary.ts';
+import { fleetVulnerabilityCounts } from '../../../vuln/fleet-correlation.ts';
+import { topAdvisories } from '../../../vuln/top-advisories.ts';
 import { toHostFilter } from '../../fleet/host-filter.ts';
 import { summarize, UNREACHABLE_AFTER } from '../../fleet/summary.ts';
 import { listHostsQuery } from '../../hosts/hosts.schemas.ts';
 import { Badge, Empty } from '../components.tsx';
 import type { ConsoleDeps, ConsoleEnv } from '../console-env.ts';
-import { topVulnerabilities } from '../fleet-vulnerabilities.ts';
 import { Layout, pageContext } from '../layout.tsx';
 import { render } from '../render.ts';
 
@@ -55,7 +56,9 @@ export function createSummaryPage(deps: ConsoleDeps) {
     const filter = toHostFilter(parsed.success ? parsed.data : {});
     const [rows, top] = await Promise.all([
       summaryHostRows(deps.sql, filter, UNREACHABLE_AFTER),
-      topVulnerabilities(deps.sql, TOP_ADVISORIES),
+      fleetVulnerabilityCounts(deps.sql).then((counts) =>
+        topAdvisories(deps.sql, counts.advisories, TOP_ADVISORIES),
+      ),
     ]);
     const s = summarize(rows, new Date());
     const reach = s.reachability;
